@@ -1,0 +1,7 @@
+"""alembic-safe: safe-by-default Alembic migrations for PostgreSQL."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

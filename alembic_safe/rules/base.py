@@ -1,0 +1,155 @@
+"""The rule model: a code, a name, docs beside the detection, and the findings it yields.
+
+A rule module defines rules with :func:`rule`::
+
+    @rule(
+        code="AS101",
+        name="create-index-not-concurrent",
+        severity=Severity.ERROR,
+        summary="CREATE INDEX without CONCURRENTLY on an existing table",
+        what="...", why="...", instead="...",        # markdown, rendered on the docs site
+        sql_example=("CREATE INDEX ...", "CREATE INDEX CONCURRENTLY ..."),
+        op_example=("op.create_index(...)", "with op.get_context().autocommit_block(): ..."),
+        pg_versions=(12, 17),
+        seen_in=("squawk require-concurrent-index-creation", ...),
+    )
+    def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+        for action in stmt.actions:
+            ...
+            yield Hit(message="...", help="...")
+
+Rules read facts only. The checker (``alembic_safe.checking``) turns hits into
+:class:`Finding` objects and applies configuration and opt-outs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from alembic_safe.analysis.facts import AnalysisContext, StatementFacts
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule's detection yields for one statement."""
+
+    message: str  # what is wrong here, naming the table/column/index
+    help: str  # the safe way, for this statement (exact SQL or op code when possible)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may look at besides the statement itself."""
+
+    analysis: AnalysisContext
+    #: every statement analyzed before this one, in order (same file or migration)
+    previous: Sequence[StatementFacts] = ()
+
+    @property
+    def pg_version(self) -> int:
+        return self.analysis.pg_version
+
+    def same_transaction(self, stmt: StatementFacts) -> Iterator[StatementFacts]:
+        """Earlier statements in the same transaction as ``stmt``."""
+        if stmt.transaction_id is None:
+            return
+        for earlier in self.previous:
+            if earlier.transaction_id == stmt.transaction_id:
+                yield earlier
+
+
+Detector = Callable[[StatementFacts, RuleContext], Iterator[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the catalog: identity, docs and detection in one place."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    what: str
+    why: str
+    instead: str
+    detect: Detector
+    family: str
+    sql_example: tuple[str, str] = ("", "")  # (unsafe, safe)
+    op_example: tuple[str, str] = ("", "")  # (unsafe, safe) Alembic op code
+    pg_versions: tuple[int, int] = (12, 17)  # inclusive range where the rule applies
+    seen_in: tuple[str, ...] = ()  # the same check in squawk / strong_migrations / ...
+
+    def applies_to(self, pg_version: int) -> bool:
+        low, high = self.pg_versions
+        return low <= pg_version <= high
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """A reasoned exemption that silenced a finding, listed in every report."""
+
+    rule: str  # code
+    reason: str
+    source: str  # "comment", "migration", "config", "allow()"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule's verdict on one statement, ready for a report."""
+
+    rule: str  # code, e.g. "AS101"
+    name: str  # slug, e.g. "create-index-not-concurrent"
+    severity: Severity
+    message: str
+    help: str
+    statement: str
+    path: str | None = None
+    line: int = 1
+    column: int = 1
+    #: set when an opt-out silenced the finding (then it never fails a run)
+    allowed_by: OptOut | None = field(default=None)
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    what: str,
+    why: str,
+    instead: str,
+    sql_example: tuple[str, str] = ("", ""),
+    op_example: tuple[str, str] = ("", ""),
+    pg_versions: tuple[int, int] = (12, 17),
+    seen_in: tuple[str, ...] = (),
+) -> Callable[[Detector], Detector]:
+    """Register the decorated detector as a rule of the catalog."""
+
+    def register(detect: Detector) -> Detector:
+        if code in _REGISTRY or any(r.name == name for r in _REGISTRY.values()):
+            raise ValueError(f"rule {code} {name} is registered twice")
+        family = detect.__module__.rsplit(".", 1)[-1]
+        _REGISTRY[code] = Rule(
+            code=code, name=name, severity=severity, summary=summary, what=what, why=why,
+            instead=instead, detect=detect, family=family, sql_example=sql_example,
+            op_example=op_example, pg_versions=pg_versions, seen_in=seen_in,
+        )
+        return detect
+
+    return register
+
+
+def registered_rules() -> dict[str, Rule]:
+    """The rules registered so far, by code (import ``alembic_safe.rules`` to load all)."""
+    return _REGISTRY
