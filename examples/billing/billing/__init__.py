@@ -1,0 +1,1 @@
+"""The example medical-billing application."""
