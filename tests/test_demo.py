@@ -1,0 +1,45 @@
+"""``python -m alembic_safe.demo`` end to end: every step runs and behaves as narrated."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_runs_every_step() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic_safe.demo"], capture_output=True, text=True,
+        timeout=300, check=False,
+    )
+    output = result.stdout
+    assert result.returncode == 0, output + result.stderr
+    assert "skipped" not in output
+    assert "FAILED" not in output + result.stderr
+    for line in (
+        "== 1. alembic upgrade head on the example app",
+        "ok: the example app is at head (0002)",
+        "== 2. alembic-safe lint",
+        "ok: lint reports the blocking CREATE INDEX (AS101)",
+        "ok: the fixed examples and the app's migrations are clean",
+        "== 3. alembic upgrade with an unsafe migration",
+        "ok: refused before running: still at 0002, no index built",
+        "ok: applied: at 0003, ix_claim_line_items_cpt_code built concurrently and valid",
+        "== 4. alembic check on the app",
+        "No new upgrade operations detected",
+        "ok: models, migrations and database agree",
+        "Demo finished",
+    ):
+        assert line in output
+    # the catalog really shows the example app's schema
+    assert "Enum claim_status: draft, submitted, accepted, denied, paid" in output
+    assert "claims.ix_claims_status (status)" in output
+    # the refusal printed by the guard names the rule
+    refusal = output[output.index("== 3.") : output.index("ok: refused")]
+    assert "create-index-not-concurrent" in refusal
+    # the temporary copy of the app is gone
+    copied = re.search(r"app copied to (\S+)", output)
+    assert copied is not None
+    assert not Path(copied.group(1)).exists()
+    assert not Path(copied.group(1)).parent.exists()
