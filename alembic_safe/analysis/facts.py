@@ -261,6 +261,8 @@ class ModifyRows(Action):
     has_where: bool = False
     #: a bounded batch (WHERE on a key range, LIMIT, ctid/IN (SELECT ... LIMIT n))
     batched: bool = False
+    #: INSERT ... SELECT (copies rows from a query rather than a VALUES list)
+    from_select: bool = False
 
 
 @dataclass(frozen=True)

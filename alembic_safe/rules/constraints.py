@@ -1,0 +1,285 @@
+"""AS3xx: adding and validating constraints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic_safe.analysis.facts import (
+    AddColumn,
+    AddConstraint,
+    ConstraintDef,
+    ConstraintKind,
+    Relation,
+    StatementFacts,
+    ValidateConstraint,
+)
+from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.helpers import actions, columns_sql, ident, rel
+
+
+def _added(stmt: StatementFacts, kind: ConstraintKind) -> Iterator[tuple[Relation | None,
+                                                                       ConstraintDef]]:
+    """Constraints of ``kind`` added to existing tables: ADD CONSTRAINT and inline in ADD COLUMN."""
+    for action in actions(stmt, AddConstraint):
+        if action.constraint.kind is kind:
+            yield action.table, action.constraint
+    for added in actions(stmt, AddColumn):
+        for constraint in added.column.constraints:
+            if constraint.kind is kind:
+                cols = constraint.columns or (added.column.name,)
+                yield added.table, ConstraintDef(
+                    kind, constraint.name, cols, constraint.not_valid, constraint.using_index,
+                    constraint.references,
+                )
+        if kind is ConstraintKind.PRIMARY_KEY and added.column.primary_key and not any(
+            c.kind is kind for c in added.column.constraints
+        ):
+            yield added.table, ConstraintDef(kind, None, (added.column.name,))
+
+
+def _name(table: Relation | None, constraint: ConstraintDef, suffix: str) -> str:
+    if constraint.name:
+        return constraint.name
+    base = table.name if table else "t"
+    return "_".join((base, *constraint.columns, suffix))
+
+
+@rule(
+    code="AS301",
+    name="add-foreign-key-without-not-valid",
+    severity=Severity.ERROR,
+    summary="FOREIGN KEY added to an existing table without NOT VALID",
+    what=(
+        "`ADD CONSTRAINT ... FOREIGN KEY` (or an inline `REFERENCES` in `ADD COLUMN`) on an "
+        "existing table, without `NOT VALID`."
+    ),
+    why=(
+        "PostgreSQL takes SHARE ROW EXCLUSIVE on both the table and the referenced table and "
+        "checks every row while holding it: writes to both tables wait for the whole scan."
+    ),
+    instead=(
+        "1. Add the constraint with `NOT VALID` (brief lock, no scan; new rows are checked).\n"
+        "2. In a later transaction, `VALIDATE CONSTRAINT` (SHARE UPDATE EXCLUSIVE: writes keep "
+        "working)."
+    ),
+    sql_example=(
+        "ALTER TABLE claims ADD CONSTRAINT claims_user_fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id);",
+        "ALTER TABLE claims ADD CONSTRAINT claims_user_fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id) NOT VALID;\nCOMMIT;\n"
+        "ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk;",
+    ),
+    op_example=(
+        'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"])',
+        'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"], '
+        "postgresql_not_valid=True)\n"
+        "with op.get_context().autocommit_block():\n"
+        '    op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk")',
+    ),
+    seen_in=("squawk adding-foreign-key-constraint", "strong_migrations add_foreign_key",
+             "django-pg-zero-downtime-migrations", "Atlas PG305"),
+)
+def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for table, constraint in _added(stmt, ConstraintKind.FOREIGN_KEY):
+        if constraint.not_valid:
+            continue
+        name = _name(table, constraint, "fkey")
+        target = rel(constraint.references) if constraint.references else "<table>"
+        yield Hit(
+            message=f"foreign key {name} on {table} -> {constraint.references} is validated while "
+            "writes to both tables are blocked",
+            help=f"`ALTER TABLE {rel(table)} ADD CONSTRAINT {ident(name)} FOREIGN KEY "
+            f"{columns_sql(constraint.columns)} REFERENCES {target} NOT VALID`, then in a later "
+            f"transaction `ALTER TABLE {rel(table)} VALIDATE CONSTRAINT {ident(name)}` "
+            "(Alembic: postgresql_not_valid=True, then VALIDATE inside autocommit_block())",
+        )
+
+
+@rule(
+    code="AS302",
+    name="add-check-without-not-valid",
+    severity=Severity.ERROR,
+    summary="CHECK constraint added to an existing table without NOT VALID",
+    what="`ADD CONSTRAINT ... CHECK (...)` on an existing table without `NOT VALID`.",
+    why=(
+        "PostgreSQL checks every row while holding ACCESS EXCLUSIVE: reads and writes wait for "
+        "the whole scan."
+    ),
+    instead=(
+        "1. Add the CHECK with `NOT VALID` (brief lock, no scan; new rows are checked).\n"
+        "2. In a later transaction, `VALIDATE CONSTRAINT` (SHARE UPDATE EXCLUSIVE)."
+    ),
+    sql_example=(
+        "ALTER TABLE claims ADD CONSTRAINT claims_amount_positive CHECK (amount > 0);",
+        "ALTER TABLE claims ADD CONSTRAINT claims_amount_positive CHECK (amount > 0) NOT VALID;\n"
+        "COMMIT;\nALTER TABLE claims VALIDATE CONSTRAINT claims_amount_positive;",
+    ),
+    op_example=(
+        'op.create_check_constraint("claims_amount_positive", "claims", "amount > 0")',
+        'op.create_check_constraint("claims_amount_positive", "claims", "amount > 0", '
+        "postgresql_not_valid=True)\n"
+        "with op.get_context().autocommit_block():\n"
+        '    op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_amount_positive")',
+    ),
+    seen_in=("squawk constraint-missing-not-valid", "strong_migrations add_check_constraint",
+             "django-pg-zero-downtime-migrations", "Atlas PG305"),
+)
+def add_check(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for table, constraint in _added(stmt, ConstraintKind.CHECK):
+        if constraint.not_valid:
+            continue
+        name = _name(table, constraint, "check")
+        yield Hit(
+            message=f"CHECK constraint {name} on {table} is validated under ACCESS EXCLUSIVE",
+            help=f"Add it with NOT VALID, then in a later transaction `ALTER TABLE {rel(table)} "
+            f"VALIDATE CONSTRAINT {ident(name)}` (Alembic: postgresql_not_valid=True, then "
+            "VALIDATE inside autocommit_block())",
+        )
+
+
+def _unique_or_pk(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ConstraintDef]]:
+    yield from _added(stmt, ConstraintKind.UNIQUE)
+    yield from _added(stmt, ConstraintKind.PRIMARY_KEY)
+
+
+@rule(
+    code="AS303",
+    name="add-unique-without-index",
+    severity=Severity.ERROR,
+    summary="UNIQUE or PRIMARY KEY added to an existing table without USING INDEX",
+    what=(
+        "`ADD CONSTRAINT ... UNIQUE|PRIMARY KEY (...)` (or an inline `UNIQUE`/`PRIMARY KEY` in "
+        "`ADD COLUMN`) on an existing table, without `USING INDEX`."
+    ),
+    why=(
+        "PostgreSQL builds the unique index while holding ACCESS EXCLUSIVE: reads and writes "
+        "wait for the whole build. Duplicates abort it in production even when CI passed."
+    ),
+    instead=(
+        "1. `CREATE UNIQUE INDEX CONCURRENTLY` outside a transaction; check it is valid.\n"
+        "2. `ADD CONSTRAINT ... UNIQUE|PRIMARY KEY USING INDEX` (brief lock; for a primary key "
+        "the columns must already be NOT NULL, else it scans)."
+    ),
+    sql_example=(
+        "ALTER TABLE claims ADD CONSTRAINT claims_number_key UNIQUE (number);",
+        "CREATE UNIQUE INDEX CONCURRENTLY claims_number_key ON claims (number);\n"
+        "ALTER TABLE claims ADD CONSTRAINT claims_number_key UNIQUE USING INDEX claims_number_key;",
+    ),
+    op_example=(
+        'op.create_unique_constraint("claims_number_key", "claims", ["number"])',
+        "with op.get_context().autocommit_block():\n"
+        '    op.create_index("claims_number_key", "claims", ["number"], unique=True, '
+        "postgresql_concurrently=True)\n"
+        'op.execute("ALTER TABLE claims ADD CONSTRAINT claims_number_key '
+        'UNIQUE USING INDEX claims_number_key")',
+    ),
+    seen_in=("squawk disallowed-unique-constraint", "squawk adding-primary-key-constraint",
+             "strong_migrations add_unique_constraint", "django-pg-zero-downtime-migrations",
+             "Atlas PG104/PG105"),
+)
+def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for table, constraint in _unique_or_pk(stmt):
+        if constraint.using_index:
+            continue
+        pk = constraint.kind is ConstraintKind.PRIMARY_KEY
+        word = "PRIMARY KEY" if pk else "UNIQUE"
+        name = _name(table, constraint, "pkey" if pk else "key")
+        cols = columns_sql(constraint.columns) if constraint.columns else "(...)"
+        yield Hit(
+            message=f"{word} {name} on {table} builds its index under ACCESS EXCLUSIVE",
+            help=f"`CREATE UNIQUE INDEX CONCURRENTLY {ident(name)} ON {rel(table)} {cols}` "
+            f"outside a transaction, then `ALTER TABLE {rel(table)} ADD CONSTRAINT {ident(name)} "
+            f"{word} USING INDEX {ident(name)}`",
+        )
+
+
+@rule(
+    code="AS304",
+    name="add-exclusion-constraint",
+    severity=Severity.ERROR,
+    summary="EXCLUDE constraint added to an existing table",
+    what="`ADD CONSTRAINT ... EXCLUDE USING ...` on an existing table.",
+    why=(
+        "PostgreSQL builds the index and checks every row under ACCESS EXCLUSIVE, and there is "
+        "no NOT VALID or USING INDEX form for exclusion constraints: no safe path exists."
+    ),
+    instead=(
+        "Add it when the table is created, or during a maintenance window on a small table; "
+        "otherwise enforce the rule in the application or with a trigger, and opt out with a "
+        "reason when the table is known to be small."
+    ),
+    sql_example=(
+        "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist "
+        "(room WITH =, during WITH &&);",
+        "CREATE TABLE bookings (room int, during tstzrange, "
+        "EXCLUDE USING gist (room WITH =, during WITH &&));",
+    ),
+    op_example=(
+        'op.create_exclude_constraint("no_overlap", "bookings", ("room", "="), ("during", "&&"))',
+        'op.create_table("bookings", sa.Column("room", sa.Integer()), '
+        'sa.Column("during", TSTZRANGE()), ExcludeConstraint(("room", "="), ("during", "&&")))',
+    ),
+    seen_in=("strong_migrations add_exclusion_constraint", "Eugene E8"),
+)
+def add_exclusion_constraint(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for table, constraint in _added(stmt, ConstraintKind.EXCLUDE):
+        label = f"EXCLUDE constraint {constraint.name}" if constraint.name else "EXCLUDE constraint"
+        yield Hit(
+            message=f"{label} on {table} builds and checks under ACCESS EXCLUSIVE; it has no "
+            "safe online form",
+            help="Add it when the table is created, or enforce it otherwise; if the table is "
+            "small, opt out with a reason",
+        )
+
+
+@rule(
+    code="AS305",
+    name="validate-in-same-transaction",
+    severity=Severity.ERROR,
+    summary="VALIDATE CONSTRAINT in the transaction that added it NOT VALID",
+    what=(
+        "`VALIDATE CONSTRAINT` in the same transaction as the `ADD CONSTRAINT ... NOT VALID` "
+        "that created it."
+    ),
+    why=(
+        "The ADD took SHARE ROW EXCLUSIVE or ACCESS EXCLUSIVE and that lock is held until the "
+        "transaction commits, so the validation scan runs while writes are blocked: NOT VALID "
+        "bought nothing."
+    ),
+    instead=(
+        "Commit between the two: in SQL, `COMMIT` after the ADD; in Alembic, run the VALIDATE "
+        "inside `autocommit_block()` or in the next migration."
+    ),
+    sql_example=(
+        "BEGIN;\nALTER TABLE claims ADD CONSTRAINT claims_user_fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id) NOT VALID;\nALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk;"
+        "\nCOMMIT;",
+        "BEGIN;\nALTER TABLE claims ADD CONSTRAINT claims_user_fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id) NOT VALID;\nCOMMIT;\n"
+        "ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk;",
+    ),
+    op_example=(
+        'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"], '
+        "postgresql_not_valid=True)\n"
+        'op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk")',
+        'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"], '
+        "postgresql_not_valid=True)\n"
+        "with op.get_context().autocommit_block():\n"
+        '    op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk")',
+    ),
+    seen_in=("strong_migrations validate_foreign_key / validate_check_constraint",),
+)
+def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in actions(stmt, ValidateConstraint):
+        for earlier in ctx.same_transaction(stmt):
+            for added in actions(earlier, AddConstraint):
+                if (added.constraint.not_valid and added.constraint.name == action.name
+                        and added.table == action.table):
+                    yield Hit(
+                        message=f"VALIDATE CONSTRAINT {action.name} on {action.table} runs in "
+                        "the transaction that added it, while its lock still blocks writes",
+                        help=f"COMMIT before `ALTER TABLE {rel(action.table)} VALIDATE "
+                        f"CONSTRAINT {ident(action.name)}` (Alembic: run it inside "
+                        "`with op.get_context().autocommit_block():` or in the next migration)",
+                    )
+                    return

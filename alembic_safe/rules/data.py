@@ -1,0 +1,98 @@
+"""AS6xx: data changes (backfills) in migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic_safe.analysis.facts import ModifyRows, StatementFacts
+from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.helpers import actions, rel, strong_locks
+
+_BACKFILL = (
+    "Use `alembic_safe.backfill(...)`: it updates rows in batches by key range, each batch in "
+    "its own short transaction outside the DDL transaction, and resumes where it stopped when "
+    "interrupted."
+)
+
+
+def _backfills(stmt: StatementFacts) -> Iterator[ModifyRows]:
+    """Row changes that copy or rewrite data: UPDATE, DELETE, MERGE, INSERT ... SELECT."""
+    for action in actions(stmt, ModifyRows):
+        if action.command != "INSERT" or action.from_select:
+            yield action
+
+
+@rule(
+    code="AS601",
+    name="backfill-in-ddl-transaction",
+    severity=Severity.ERROR,
+    summary="Data change in the transaction that holds a DDL lock on the same table",
+    what="`UPDATE`, `DELETE`, `MERGE` or `INSERT ... SELECT` on a table that an earlier "
+    "statement of the same transaction locked in SHARE mode or stronger (ALTER TABLE, CREATE "
+    "INDEX, ...).",
+    why="The DDL lock is held until commit, so the backfill runs while every write (often every "
+    "read) of the table waits: a schema change of milliseconds becomes an outage as long as "
+    "the backfill.",
+    instead="1. Commit the schema change (in Alembic: end the migration here).\n"
+    "2. Backfill in a separate step. " + _BACKFILL,
+    sql_example=(
+        "BEGIN;\nALTER TABLE claims ADD COLUMN region text;\n"
+        "UPDATE claims SET region = 'eu';\nCOMMIT;",
+        "BEGIN;\nALTER TABLE claims ADD COLUMN region text;\nCOMMIT;\n"
+        "UPDATE claims SET region = 'eu' WHERE id BETWEEN 1 AND 10000;",
+    ),
+    op_example=(
+        'op.add_column("claims", sa.Column("region", sa.Text()))\n'
+        'op.execute("UPDATE claims SET region = \'eu\'")',
+        'op.add_column("claims", sa.Column("region", sa.Text()))\n'
+        "with op.get_context().autocommit_block():\n"
+        '    alembic_safe.backfill(op.get_bind(), table="claims", set="region = \'eu\'", '
+        'where="region IS NULL")',
+    ),
+    seen_in=("strong_migrations backfilling data (writes_blocked?)", "Eugene E4"),
+)
+def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in _backfills(stmt):
+        for earlier in ctx.same_transaction(stmt):
+            held = [mode for relation, mode in strong_locks(earlier) if relation == action.table]
+            if held:
+                mode = max(held)
+                yield Hit(
+                    message=f"{action.command} on {action.table} runs in the transaction that "
+                    f"holds {mode.label} on it (statement at line {earlier.position.line}): "
+                    f"{'reads and writes' if mode.blocks_reads else 'writes'} wait for the "
+                    "whole data change",
+                    help="Commit the schema change first, then backfill in batches with "
+                    "alembic_safe.backfill(...)",
+                )
+                break
+
+
+@rule(
+    code="AS602",
+    name="unbatched-backfill",
+    severity=Severity.WARNING,
+    summary="UPDATE of every row in one statement",
+    what="`UPDATE` without a `WHERE` clause (and without batching) on an existing table.",
+    why="One statement rewrites every row in one transaction: it holds row locks on all of them "
+    "until it ends (concurrent updates of those rows wait), doubles the table's size until "
+    "vacuum runs, and cannot resume when interrupted.",
+    instead=_BACKFILL + " By hand: `UPDATE ... WHERE id >= :lo AND id < :hi` in a loop, "
+    "committing after each batch.",
+    sql_example=("UPDATE claims SET region = 'eu';",
+                 "UPDATE claims SET region = 'eu' WHERE id >= 1 AND id < 10001;"),
+    op_example=('op.execute("UPDATE claims SET region = \'eu\'")',
+                "with op.get_context().autocommit_block():\n"
+                '    alembic_safe.backfill(op.get_bind(), table="claims", '
+                'set="region = \'eu\'", where="region IS NULL")'),
+    seen_in=("strong_migrations backfilling data", "pgroll (batched backfills)"),
+)
+def unbatched_backfill(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in actions(stmt, ModifyRows):
+        if action.command == "UPDATE" and not action.has_where and not action.batched:
+            yield Hit(
+                message=f"UPDATE of every row of {action.table} in one statement and one "
+                "transaction",
+                help=f"Batch it: alembic_safe.backfill(...) on {rel(action.table)}, or "
+                "`WHERE id >= :lo AND id < :hi` batches committed one by one",
+            )

@@ -1,0 +1,274 @@
+"""AS5xx: statements that destroy data or break the application version still running."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic_safe.analysis.facts import (
+    AlterEnum,
+    DropColumn,
+    DropObject,
+    ModifyRows,
+    Rename,
+    StatementFacts,
+    Truncate,
+)
+from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.helpers import actions, ident, rel
+
+_EXPAND_CONTRACT = (
+    "Expand and contract across releases: first deploy code that no longer uses the old name, "
+    "then change the schema in a later migration."
+)
+
+
+def _drops(stmt: StatementFacts, kind: str) -> Iterator[DropObject]:
+    for action in actions(stmt, DropObject, existing=False):
+        if action.object_kind == kind:
+            yield action
+
+
+@rule(
+    code="AS501",
+    name="drop-table",
+    severity=Severity.ERROR,
+    summary="DROP TABLE destroys data and breaks code that still uses the table",
+    what="`DROP TABLE`.",
+    why="The data is gone once the transaction commits, and the application version still "
+    "running during the deploy fails on every query of the table. The drop takes ACCESS "
+    "EXCLUSIVE.",
+    instead="1. Deploy code that no longer reads or writes the table (remove the model).\n"
+    "2. Take a backup or rename the table aside if the data might be needed.\n"
+    "3. Drop it in a later migration, and opt out with the reason (\"unused since release X\").",
+    sql_example=("DROP TABLE legacy_claims;",
+                 "-- alembic-safe: allow drop-table because unused since 2.4, backed up\n"
+                 "DROP TABLE legacy_claims;"),
+    op_example=('op.drop_table("legacy_claims")',
+                'with alembic_safe.allow("drop-table", reason="unused since 2.4, backed up"):\n'
+                '    op.drop_table("legacy_claims")'),
+    seen_in=("squawk ban-drop-table", "Atlas DS102"),
+)
+def drop_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in _drops(stmt, "table"):
+        yield Hit(
+            message=f"DROP TABLE {action.table} destroys its data and breaks code still using it",
+            help="Remove the model and deploy first; then drop it and opt out with the reason",
+        )
+
+
+@rule(
+    code="AS502",
+    name="drop-column",
+    severity=Severity.ERROR,
+    summary="DROP COLUMN breaks code that still uses the column",
+    what="`ALTER TABLE ... DROP [COLUMN]`.",
+    why="The running application version still selects and inserts the column (SQLAlchemy "
+    "lists every mapped column), so its queries fail until the new version is out; the data "
+    "is gone.",
+    instead="1. Stop using the column: remove it from the model (or map it with "
+    "`deferred()` / exclude it) and deploy.\n2. Drop it in a later migration.",
+    sql_example=("ALTER TABLE claims DROP COLUMN legacy_code;",
+                 "-- after a release without legacy_code in the model:\n"
+                 "-- alembic-safe: allow drop-column because removed from the model in 2.4\n"
+                 "ALTER TABLE claims DROP COLUMN legacy_code;"),
+    op_example=('op.drop_column("claims", "legacy_code")',
+                '# alembic_safe_allow = {"drop-column": "removed from the model in 2.4"}\n'
+                'op.drop_column("claims", "legacy_code")'),
+    seen_in=("squawk ban-drop-column", "strong_migrations remove_column", "Atlas BC102/DS103"),
+)
+def drop_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in actions(stmt, DropColumn, existing=False):
+        yield Hit(
+            message=f"DROP COLUMN {action.table}.{action.column} breaks code still using it and "
+            "destroys its data",
+            help=f"Remove {action.column} from the model and deploy first; then drop it in a "
+            "later migration with an opt-out reason",
+        )
+
+
+@rule(
+    code="AS503",
+    name="drop-type",
+    severity=Severity.WARNING,
+    summary="DROP TYPE of a type that columns or functions may use",
+    what="`DROP TYPE` (for example an enum).",
+    why="Columns of the type are dropped with it under CASCADE, and without CASCADE the drop "
+    "fails when anything still uses it; running code that casts to the type breaks.",
+    instead="Drop or convert the columns that use the type first, deploy, then drop the type "
+    "without CASCADE.",
+    sql_example=("DROP TYPE claim_status CASCADE;", "DROP TYPE claim_status;"),
+    op_example=('op.execute("DROP TYPE claim_status CASCADE")',
+                'sa.Enum(name="claim_status").drop(op.get_bind(), checkfirst=True)'),
+    seen_in=("Atlas DS (destructive changes)",),
+)
+def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in _drops(stmt, "type"):
+        if action.cascade:
+            yield Hit(
+                message=f"DROP TYPE {action.table} CASCADE also drops every column of that type",
+                help=f"Drop or convert the columns first, then `DROP TYPE {rel(action.table)}`",
+            )
+
+
+@rule(
+    code="AS504",
+    name="delete-without-where",
+    severity=Severity.ERROR,
+    summary="DELETE without WHERE deletes every row",
+    what="`DELETE FROM table` with no `WHERE` clause.",
+    why="Every row goes, in one long transaction that holds row locks on all of them and "
+    "bloats the table.",
+    instead="Delete only what must go, in batches by key range outside the DDL transaction "
+    "(`alembic_safe.backfill(...)` runs batched statements). If the table must really be "
+    "emptied, opt out with the reason.",
+    sql_example=("DELETE FROM sessions;",
+                 "DELETE FROM sessions WHERE expires_at < now() - interval '30 days';"),
+    op_example=('op.execute("DELETE FROM sessions")',
+                'op.execute("DELETE FROM sessions '
+                'WHERE expires_at < now() - interval \'30 days\'")'),
+    seen_in=("Atlas DS (destructive changes)",),
+)
+def delete_without_where(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in actions(stmt, ModifyRows, existing=False):
+        if action.command == "DELETE" and not action.has_where:
+            yield Hit(
+                message=f"DELETE FROM {action.table} has no WHERE: it deletes every row",
+                help="Add a WHERE clause and delete in batches, or opt out with the reason",
+            )
+
+
+def _renames(stmt: StatementFacts, kind: str) -> Iterator[Rename]:
+    for action in actions(stmt, Rename, existing=False):
+        if action.object_kind == kind:
+            yield action
+
+
+@rule(
+    code="AS505",
+    name="rename-table",
+    severity=Severity.ERROR,
+    summary="RENAME of a table breaks code that uses the old name",
+    what="`ALTER TABLE ... RENAME TO ...`.",
+    why="The application version still running queries the old name and fails until the new "
+    "version is out. The rename takes ACCESS EXCLUSIVE.",
+    instead=_EXPAND_CONTRACT + " For a table: create an updatable view with the new name "
+    "(`CREATE VIEW new AS SELECT * FROM old`), deploy code that uses the new name, then in a "
+    "later migration drop the view and rename the table (with an opt-out naming the release).",
+    sql_example=("ALTER TABLE claims RENAME TO insurance_claims;",
+                 "CREATE VIEW insurance_claims AS SELECT * FROM claims;"),
+    op_example=('op.rename_table("claims", "insurance_claims")',
+                'op.execute("CREATE VIEW insurance_claims AS SELECT * FROM claims")'),
+    seen_in=("squawk renaming-table", "strong_migrations rename_table", "Atlas BC101"),
+)
+def rename_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in _renames(stmt, "table"):
+        yield Hit(
+            message=f"renaming table {action.table} to {action.new_name} breaks code that "
+            "still uses the old name",
+            help=f"`CREATE VIEW {ident(action.new_name)} AS SELECT * FROM {rel(action.table)}`, "
+            "deploy code using the new name, then rename in a later migration",
+        )
+
+
+@rule(
+    code="AS506",
+    name="rename-column",
+    severity=Severity.ERROR,
+    summary="RENAME of a column breaks code that uses the old name",
+    what="`ALTER TABLE ... RENAME [COLUMN] ... TO ...`.",
+    why="The application version still running selects and writes the old column name and "
+    "fails until the new version is out.",
+    instead=_EXPAND_CONTRACT + " For a column:\n1. Add the new column.\n2. Write both (trigger "
+    "or code) and backfill with `alembic_safe.backfill(...)`.\n3. Switch reads to the new "
+    "column, deploy.\n4. Drop the old column in a later migration. Or keep the database name "
+    "and rename only the attribute: `new_name = mapped_column(\"old_name\", ...)`.",
+    sql_example=("ALTER TABLE claims RENAME COLUMN amount TO total;",
+                 "ALTER TABLE claims ADD COLUMN total numeric;"),
+    op_example=('op.alter_column("claims", "amount", new_column_name="total")',
+                'op.add_column("claims", sa.Column("total", sa.Numeric()))'),
+    seen_in=("squawk renaming-column", "strong_migrations rename_column", "Atlas BC102"),
+)
+def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in _renames(stmt, "column"):
+        yield Hit(
+            message=f"renaming column {action.table}.{action.old_name} to {action.new_name} "
+            "breaks code that still uses the old name",
+            help=f"Add {ident(action.new_name)}, backfill, switch the code, drop "
+            f"{ident(action.old_name)} later; or keep the column name and map it: "
+            f'{action.new_name} = mapped_column("{action.old_name}", ...)',
+        )
+
+
+@rule(
+    code="AS507",
+    name="rename-enum-value",
+    severity=Severity.ERROR,
+    summary="ALTER TYPE ... RENAME VALUE breaks code that uses the old value",
+    what="`ALTER TYPE ... RENAME VALUE 'old' TO 'new'`.",
+    why="Running code that writes or compares the old label fails (`invalid input value for "
+    "enum`) until the new version is out.",
+    instead="1. `ADD VALUE 'new'` and deploy code that accepts both.\n2. Update rows from the "
+    "old value to the new one in batches.\n3. Stop using the old value; it can stay in the "
+    "type (removing a value needs a new type).",
+    sql_example=("ALTER TYPE claim_status RENAME VALUE 'open' TO 'pending';",
+                 "ALTER TYPE claim_status ADD VALUE IF NOT EXISTS 'pending';"),
+    op_example=('op.execute("ALTER TYPE claim_status RENAME VALUE \'open\' TO \'pending\'")',
+                'op.execute("ALTER TYPE claim_status ADD VALUE IF NOT EXISTS \'pending\'")'),
+    seen_in=("strong_migrations rename_enum_value",),
+)
+def rename_enum_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    renamed = {
+        (action.table, *action.rename_value): None
+        for action in actions(stmt, AlterEnum, existing=False)
+        if action.rename_value is not None
+    }
+    renamed.update({(a.table, a.old_name, a.new_name): None for a in _renames(stmt, "enum value")})
+    for enum, old, new in renamed:
+        yield Hit(
+            message=f"renaming value {old!r} of {enum} to {new!r} breaks code that "
+            "still uses the old value",
+            help=f"`ALTER TYPE {rel(enum)} ADD VALUE IF NOT EXISTS '{new}'`, move "
+            "rows over in batches, stop using the old value",
+        )
+
+
+@rule(
+    code="AS508",
+    name="drop-database",
+    severity=Severity.ERROR,
+    summary="DROP DATABASE in a migration",
+    what="`DROP DATABASE`.",
+    why="Everything in the database is gone; a migration is the wrong place for it.",
+    instead="Drop databases by hand or with infrastructure tooling, never from a migration.",
+    sql_example=("DROP DATABASE reporting;", "-- drop databases outside migrations"),
+    op_example=('op.execute("DROP DATABASE reporting")', "# drop databases outside migrations"),
+    seen_in=("squawk ban-drop-database",),
+)
+def drop_database(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in _drops(stmt, "database"):
+        yield Hit(
+            message=f"DROP DATABASE {action.table} destroys the whole database",
+            help="Remove it from the migration; drop databases outside migrations",
+        )
+
+
+@rule(
+    code="AS509",
+    name="truncate-cascade",
+    severity=Severity.ERROR,
+    summary="TRUNCATE ... CASCADE also empties every referencing table",
+    what="`TRUNCATE ... CASCADE`.",
+    why="It silently empties every table with a foreign key to this one (and tables that "
+    "reference those), under ACCESS EXCLUSIVE on all of them.",
+    instead="Name every table to empty explicitly, without CASCADE, so the review sees them.",
+    sql_example=("TRUNCATE users CASCADE;", "TRUNCATE users, claims;"),
+    op_example=('op.execute("TRUNCATE users CASCADE")', 'op.execute("TRUNCATE users, claims")'),
+    seen_in=("squawk ban-truncate-cascade",),
+)
+def truncate_cascade(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in actions(stmt, Truncate, existing=False):
+        if action.cascade:
+            yield Hit(
+                message=f"TRUNCATE {action.table} CASCADE also empties every table referencing it",
+                help="List the tables to empty explicitly and drop CASCADE",
+            )

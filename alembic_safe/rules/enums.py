@@ -1,0 +1,90 @@
+"""AS7xx: enum types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic_safe.analysis.facts import AlterEnum, StatementFacts
+from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.helpers import actions, autocommit, rel
+
+
+def _added_values(stmt: StatementFacts) -> Iterator[AlterEnum]:
+    for action in actions(stmt, AlterEnum):
+        if action.add_value is not None:
+            yield action
+
+
+def _add_value_sql(action: AlterEnum) -> str:
+    return f"ALTER TYPE {rel(action.table)} ADD VALUE IF NOT EXISTS '{action.add_value}'"
+
+
+@rule(
+    code="AS701",
+    name="enum-add-value-in-transaction",
+    severity=Severity.ERROR,
+    summary="ALTER TYPE ... ADD VALUE inside a transaction block before PostgreSQL 12",
+    what="`ALTER TYPE ... ADD VALUE` inside a transaction block, on PostgreSQL 11 or older.",
+    why="Before PostgreSQL 12 the statement is rejected inside a transaction block "
+    "(`ALTER TYPE ... ADD cannot run inside a transaction block`): the migration fails.",
+    instead="Run it outside the transaction: in Alembic inside `autocommit_block()`, with "
+    "`IF NOT EXISTS` so a rerun is harmless.",
+    sql_example=(
+        "BEGIN;\nALTER TYPE claim_status ADD VALUE 'disputed';\nCOMMIT;",
+        "ALTER TYPE claim_status ADD VALUE IF NOT EXISTS 'disputed';",
+    ),
+    op_example=(
+        'op.execute("ALTER TYPE claim_status ADD VALUE \'disputed\'")',
+        "with op.get_context().autocommit_block():\n"
+        '    op.execute("ALTER TYPE claim_status ADD VALUE IF NOT EXISTS \'disputed\'")',
+    ),
+    pg_versions=(10, 11),
+    seen_in=("alembic#123 (autocommit_block)", "schemainspect can_be_changed_to"),
+)
+def enum_add_value_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    if not stmt.in_transaction:
+        return
+    for action in _added_values(stmt):
+        yield Hit(
+            message=f"ADD VALUE {action.add_value!r} to {action.table} cannot run inside a "
+            f"transaction block on PostgreSQL {ctx.pg_version}",
+            help=f"Run `{_add_value_sql(action)}` outside the transaction; in Alembic:\n"
+            + autocommit(f'op.execute("{_add_value_sql(action)}")'),
+        )
+
+
+@rule(
+    code="AS702",
+    name="enum-value-unusable-until-commit",
+    severity=Severity.WARNING,
+    summary="A value added to an enum inside a transaction cannot be used before commit",
+    what="`ALTER TYPE ... ADD VALUE` of an existing enum inside a transaction block "
+    "(PostgreSQL 12+).",
+    why="PostgreSQL accepts it, but the new value cannot be used until the transaction commits "
+    "(`unsafe use of new value`): a later statement of the same migration that inserts, "
+    "updates to or compares with it fails.",
+    instead="Add the value in its own step, outside the migration's transaction "
+    "(`autocommit_block()`, with `IF NOT EXISTS`), and use it in a later statement or "
+    "migration.",
+    sql_example=(
+        "BEGIN;\nALTER TYPE claim_status ADD VALUE 'disputed';\nCOMMIT;",
+        "ALTER TYPE claim_status ADD VALUE IF NOT EXISTS 'disputed';",
+    ),
+    op_example=(
+        'op.execute("ALTER TYPE claim_status ADD VALUE \'disputed\'")',
+        "with op.get_context().autocommit_block():\n"
+        '    op.execute("ALTER TYPE claim_status ADD VALUE IF NOT EXISTS \'disputed\'")',
+    ),
+    pg_versions=(12, 17),
+    seen_in=("PostgreSQL docs ALTER TYPE notes", "alembic-postgresql-enum#133/#137"),
+)
+def enum_value_unusable_until_commit(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    if not stmt.in_transaction:
+        return
+    for action in _added_values(stmt):
+        yield Hit(
+            message=f"value {action.add_value!r} added to {action.table} inside a transaction "
+            "cannot be used until it commits",
+            help=f"Run `{_add_value_sql(action)}` outside the transaction; in Alembic:\n"
+            + autocommit(f'op.execute("{_add_value_sql(action)}")'),
+        )

@@ -1,0 +1,323 @@
+"""AS8xx: timeouts, transaction hygiene and column types to prefer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from alembic_safe.analysis.facts import (
+    AddColumn,
+    AlterColumnType,
+    ColumnDef,
+    ConstraintKind,
+    CreateTable,
+    LockMode,
+    Relation,
+    SetSetting,
+    StatementFacts,
+    TransactionControl,
+)
+from alembic_safe.config import duration_ms
+from alembic_safe.errors import ConfigError
+from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.helpers import actions, rel, strong_locks
+
+
+def _timeout_on(value: str | None) -> bool:
+    """Whether a lock_timeout value set by SET enables a timeout (``0``/DEFAULT do not)."""
+    if value is None:
+        return False
+    text = value.strip().strip("'\"").strip()
+    if text.lower() == "default":
+        return False
+    try:
+        return duration_ms(text) > 0
+    except ConfigError:
+        return True  # a value PostgreSQL accepts in a unit we do not parse
+
+
+def lock_timeout_in_effect(stmt: StatementFacts, ctx: RuleContext) -> bool:
+    """Whether an earlier SET / SET LOCAL leaves lock_timeout on when ``stmt`` runs."""
+    session = False
+    local_in: int | None = None  # transaction whose SET LOCAL enabled it
+    for earlier in ctx.previous:
+        for action in earlier.actions:
+            if not isinstance(action, SetSetting) or action.name.lower() != "lock_timeout":
+                continue
+            on = _timeout_on(action.value)
+            if action.local:
+                local_in = earlier.transaction_id if on else None
+            else:
+                session, local_in = on, None
+    return session or (local_in is not None and local_in == stmt.transaction_id)
+
+
+@rule(
+    code="AS801",
+    name="missing-lock-timeout",
+    severity=Severity.WARNING,
+    summary="Strong lock requested without a lock_timeout",
+    what="A statement that takes SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE or ACCESS EXCLUSIVE on "
+    "an existing table while no `lock_timeout` is set (by an earlier `SET` in the session, a "
+    "`SET LOCAL` in the same transaction, or the runtime guard).",
+    why="If a long query holds a conflicting lock, the statement waits in the lock queue, and "
+    "every later query on the table (even plain SELECTs behind an ACCESS EXCLUSIVE request) "
+    "queues behind it: a quick DDL statement turns into an outage. A `SET LOCAL` ends at "
+    "COMMIT (including the commit `autocommit_block()` performs).",
+    instead="Set `lock_timeout` before the statement so it gives up after a few seconds, and "
+    "retry. With the alembic-safe runtime guard in env.py this is done for you (and retried); "
+    "in plain SQL: `SET lock_timeout = '3s';`.",
+    sql_example=(
+        "ALTER TABLE claims ADD COLUMN note text;",
+        "SET lock_timeout = '3s';\nALTER TABLE claims ADD COLUMN note text;",
+    ),
+    op_example=(
+        'op.add_column("claims", sa.Column("note", sa.Text()))',
+        'op.execute("SET LOCAL lock_timeout = \'3s\'")\n'
+        'op.add_column("claims", sa.Column("note", sa.Text()))',
+    ),
+    seen_in=("squawk require-timeout-settings", "strong_migrations lock_timeout",
+             "django-pg-zero-downtime-migrations LOCK_TIMEOUT", "Eugene E9"),
+)
+def missing_lock_timeout(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    if ctx.analysis.lock_timeout_managed:
+        return
+    locks = list(strong_locks(stmt))
+    if not locks or lock_timeout_in_effect(stmt, ctx):
+        return
+    relation, mode = max(locks, key=lambda lock: lock[1])
+    yield Hit(
+        message=f"{stmt.kind} requests {mode.label} on {relation} with no lock_timeout: while "
+        "it waits, later queries on the table queue behind it",
+        help="Put `SET lock_timeout = '3s';` before it (or `SET LOCAL` in the same transaction),"
+        " or run migrations through the alembic-safe guard, which sets it and retries",
+    )
+
+
+def _declared_columns(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ColumnDef]]:
+    for created in actions(stmt, CreateTable, existing=False):
+        for column in created.columns:
+            yield created.table, column
+    for added in actions(stmt, AddColumn, existing=False):
+        yield added.table, added.column
+
+
+def _declared_types(stmt: StatementFacts) -> Iterator[tuple[Relation | None, str, str]]:
+    """(table, column, type) of every column declared or retyped by the statement."""
+    for table, column in _declared_columns(stmt):
+        yield table, column.name, column.type_name
+    for altered in actions(stmt, AlterColumnType, existing=False):
+        yield altered.table, altered.column, altered.new_type
+
+
+def _pk_columns(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ColumnDef]]:
+    for created in actions(stmt, CreateTable, existing=False):
+        pk = {
+            name
+            for constraint in created.constraints
+            if constraint.kind is ConstraintKind.PRIMARY_KEY
+            for name in constraint.columns
+        }
+        for column in created.columns:
+            if column.primary_key or column.name in pk:
+                yield created.table, column
+    for added in actions(stmt, AddColumn, existing=False):
+        if added.column.primary_key:
+            yield added.table, added.column
+
+
+@rule(
+    code="AS802",
+    name="prefer-bigint-primary-key",
+    severity=Severity.WARNING,
+    summary="integer or smallint primary key",
+    what="A primary key column of type `integer`/`serial` or `smallint`/`smallserial`.",
+    why="A 32-bit key runs out at 2,147,483,647; changing the type later rewrites the table "
+    "and every referencing table under ACCESS EXCLUSIVE.",
+    instead="Use `bigint` (`bigint GENERATED BY DEFAULT AS IDENTITY`) for primary keys.",
+    sql_example=("CREATE TABLE claims (id serial PRIMARY KEY);",
+                 "CREATE TABLE claims (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);"),
+    op_example=('op.create_table("claims", sa.Column("id", sa.Integer(), primary_key=True))',
+                'op.create_table("claims", sa.Column("id", sa.BigInteger(), sa.Identity(), '
+                "primary_key=True))"),
+    seen_in=("squawk prefer-bigint-over-int", "squawk prefer-bigint-over-smallint",
+             "squawk prefer-identity"),
+)
+def prefer_bigint_primary_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for table, column in _pk_columns(stmt):
+        if column.type_name in ("integer", "smallint"):
+            yield Hit(
+                message=f"primary key {table}.{column.name} is {column.type_name}: it can run "
+                "out of values",
+                help=f"Declare it `{column.name} bigint GENERATED BY DEFAULT AS IDENTITY` "
+                "(sa.BigInteger(), sa.Identity())",
+            )
+
+
+def _type_rule(
+    stmt: StatementFacts, wanted: str, matches: Callable[[str], bool]
+) -> Iterator[Hit]:
+    for table, column, type_name in _declared_types(stmt):
+        if matches(type_name):
+            yield Hit(
+                message=f"column {table}.{column} is {type_name}",
+                help=f"Declare {column} as {wanted}",
+            )
+
+
+@rule(
+    code="AS803",
+    name="prefer-text-over-varchar",
+    severity=Severity.WARNING,
+    summary="varchar(n) column",
+    what="A column declared `varchar(n)` / `character varying(n)`.",
+    why="Raising the limit later is cheap, but lowering it or any change that is not binary "
+    "coercible rewrites the table; `text` performs the same and a CHECK on `length()` can be "
+    "changed with NOT VALID + VALIDATE without blocking.",
+    instead="Use `text`, plus `CHECK (length(col) <= n)` when the limit matters.",
+    sql_example=("CREATE TABLE claims (number varchar(20));",
+                 "CREATE TABLE claims (number text CHECK (length(number) <= 20));"),
+    op_example=('op.add_column("claims", sa.Column("number", sa.String(20)))',
+                'op.add_column("claims", sa.Column("number", sa.Text()))'),
+    seen_in=("squawk prefer-text-field",),
+)
+def prefer_text_over_varchar(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _type_rule(stmt, "text (with a CHECK on length() if needed)",
+                          lambda t: t.startswith("character varying("))
+
+
+@rule(
+    code="AS804",
+    name="prefer-timestamptz",
+    severity=Severity.WARNING,
+    summary="timestamp without time zone column",
+    what="A column declared `timestamp` (`timestamp without time zone`).",
+    why="It stores wall-clock time without the zone, so values depend on the writer's time "
+    "zone; converting to `timestamptz` later rewrites the table unless the session is UTC.",
+    instead="Use `timestamptz` (`timestamp with time zone`).",
+    sql_example=("CREATE TABLE claims (created_at timestamp);",
+                 "CREATE TABLE claims (created_at timestamptz);"),
+    op_example=('op.add_column("claims", sa.Column("created_at", sa.DateTime()))',
+                'op.add_column("claims", sa.Column("created_at", sa.DateTime(timezone=True)))'),
+    seen_in=("squawk prefer-timestamptz",),
+)
+def prefer_timestamptz(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _type_rule(stmt, "timestamptz", lambda t: t.startswith("timestamp")
+                          and t.endswith("without time zone"))
+
+
+@rule(
+    code="AS805",
+    name="prefer-jsonb",
+    severity=Severity.WARNING,
+    summary="json column",
+    what="A column declared `json`.",
+    why="`json` keeps the raw text: it has no equality operator (DISTINCT, UNIQUE, GROUP BY "
+    "fail), no GIN indexing, and is reparsed on every access.",
+    instead="Use `jsonb`.",
+    sql_example=("CREATE TABLE claims (payload json);", "CREATE TABLE claims (payload jsonb);"),
+    op_example=('op.add_column("claims", sa.Column("payload", sa.JSON()))',
+                'op.add_column("claims", sa.Column("payload", postgresql.JSONB()))'),
+    seen_in=("strong_migrations add_column_json",),
+)
+def prefer_jsonb(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _type_rule(stmt, "jsonb", lambda t: t == "json")
+
+
+@rule(
+    code="AS806",
+    name="ban-char",
+    severity=Severity.WARNING,
+    summary="char(n) column",
+    what="A column declared `char(n)` / `character(n)`.",
+    why="Values are blank-padded to n characters, comparisons ignore trailing spaces, and it is "
+    "no faster than `text`.",
+    instead="Use `text` (with a CHECK on `length()` when the length matters).",
+    sql_example=("CREATE TABLE claims (country char(2));",
+                 "CREATE TABLE claims (country text CHECK (length(country) = 2));"),
+    op_example=('op.add_column("claims", sa.Column("country", sa.CHAR(2)))',
+                'op.add_column("claims", sa.Column("country", sa.Text()))'),
+    seen_in=("squawk ban-char-field",),
+)
+def ban_char(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _type_rule(stmt, "text", lambda t: t in ("character", "bpchar")
+                          or t.startswith("character("))
+
+
+def _real(stmt: StatementFacts) -> bool:
+    """A statement that does work (not only BEGIN/COMMIT/SET)."""
+    return any(not isinstance(a, (TransactionControl, SetSetting)) for a in stmt.actions)
+
+
+@rule(
+    code="AS807",
+    name="transaction-nesting",
+    severity=Severity.WARNING,
+    summary="BEGIN inside a transaction that is already open",
+    what="`BEGIN` / `START TRANSACTION` while a transaction is already open (in an Alembic "
+    "migration, which runs in a transaction, or after an earlier BEGIN).",
+    why="PostgreSQL ignores the nested BEGIN with a warning, and the next COMMIT ends the outer "
+    "transaction: statements meant to be atomic with Alembic's version update are committed "
+    "early.",
+    instead="Remove the BEGIN/COMMIT: Alembic already runs the migration in a transaction; use "
+    "`autocommit_block()` for statements that must run outside it.",
+    sql_example=("BEGIN;\nALTER TABLE claims ADD COLUMN note text;\nBEGIN;\nCOMMIT;",
+                 "BEGIN;\nALTER TABLE claims ADD COLUMN note text;\nCOMMIT;"),
+    op_example=('op.execute("BEGIN")\nop.add_column("claims", sa.Column("note", sa.Text()))',
+                'op.add_column("claims", sa.Column("note", sa.Text()))'),
+    seen_in=("squawk transaction-nesting",),
+)
+def transaction_nesting(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    begins = [a for a in actions(stmt, TransactionControl, existing=False)
+              if a.command.upper() in ("BEGIN", "START TRANSACTION")]
+    if begins and any(True for _ in ctx.same_transaction(stmt)):
+        yield Hit(
+            message=f"{begins[0].command} while a transaction is already open: the next COMMIT "
+            "ends the outer transaction",
+            help="Remove the nested BEGIN/COMMIT; use autocommit_block() for statements that "
+            "must run outside the migration's transaction",
+        )
+
+
+@rule(
+    code="AS808",
+    name="statements-after-access-exclusive",
+    severity=Severity.WARNING,
+    summary="More work in the transaction after an ACCESS EXCLUSIVE lock was taken",
+    what="A statement that runs in the same transaction after an earlier statement took ACCESS "
+    "EXCLUSIVE on an existing table (reported once per transaction).",
+    why="The lock is held until commit, so every statement after it extends the time all reads "
+    "and writes of that table wait.",
+    instead="Put the statement that takes ACCESS EXCLUSIVE last in its transaction, or commit "
+    "right after it (in Alembic: split the migration, or move the rest into a later one).",
+    sql_example=(
+        "BEGIN;\nALTER TABLE claims ADD COLUMN note text;\n"
+        "CREATE INDEX ix_users_email ON users (email);\nCOMMIT;",
+        "BEGIN;\nCREATE INDEX ix_users_email ON users (email);\n"
+        "ALTER TABLE claims ADD COLUMN note text;\nCOMMIT;",
+    ),
+    op_example=(
+        'op.add_column("claims", sa.Column("note", sa.Text()))\n'
+        'op.create_index("ix_users_email", "users", ["email"])',
+        'op.create_index("ix_users_email", "users", ["email"])\n'
+        'op.add_column("claims", sa.Column("note", sa.Text()))',
+    ),
+    seen_in=("Eugene E4",),
+)
+def statements_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    if not _real(stmt):
+        return
+    holder: StatementFacts | None = None
+    for earlier in ctx.same_transaction(stmt):
+        if holder is not None and _real(earlier):
+            return  # already reported at the first statement after the lock
+        if holder is None and any(strong_locks(earlier, LockMode.ACCESS_EXCLUSIVE)):
+            holder = earlier
+    if holder is None:
+        return
+    relation = next(strong_locks(holder, LockMode.ACCESS_EXCLUSIVE))[0]
+    yield Hit(
+        message=f"runs while ACCESS EXCLUSIVE on {relation} (taken at line "
+        f"{holder.position.line}) is held: reads and writes of {relation} wait for it too",
+        help=f"Commit right after the statement that locks {rel(relation)}, or move it last in "
+        "the transaction",
+    )
