@@ -1,0 +1,167 @@
+"""The checker: runs the rule catalog over analyzed statements and applies settings and opt-outs.
+
+The linter and the runtime guard share it, so a migration gets the same verdict offline and
+online. A finding silenced by a valid opt-out stays in the result with ``allowed_by`` set (reports
+list it) and never fails a run; an invalid opt-out silences nothing and adds an AS002/AS003 error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from alembic_safe.analysis.facts import AnalysisContext, Position, StatementFacts
+from alembic_safe.config import Settings
+from alembic_safe.errors import ConfigError
+from alembic_safe.optouts import parse_comment
+from alembic_safe.rules import all_rules, find_rule
+from alembic_safe.rules.base import Finding, Hit, OptOut, Rule, RuleContext, Severity
+
+PARSE_ERROR, NO_REASON, UNKNOWN_RULE = "AS001", "AS002", "AS003"
+#: rules that run even when ``select`` names others (problems with the input itself)
+_META = frozenset({PARSE_ERROR, NO_REASON, UNKNOWN_RULE})
+
+
+def _resolve(names: Iterable[str], key: str) -> set[str]:
+    """Rule codes for ``names`` (codes or names); ConfigError naming ``key`` for unknown ones."""
+    codes = set()
+    for name in names:
+        found = find_rule(name)
+        if found is None:
+            known = [r.code for r in all_rules()] + [r.name for r in all_rules()]
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"{key}: unknown rule {name!r}{hint}; codes and names are listed in the rules "
+                "reference (docs/rules.md)"
+            )
+        codes.add(found.code)
+    return codes
+
+
+class Checker:
+    """Findings for a sequence of statements from one file or migration."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        context: AnalysisContext,
+        *,
+        path: str | None = None,
+        optouts: Sequence[OptOut] = (),
+    ) -> None:
+        self.settings = settings
+        self.context = context
+        self.path = path
+        self.previous: list[StatementFacts] = []
+        self._declared = list(optouts)
+        self._declared_reported = False
+        selected = _resolve(settings.select, "select")
+        ignored = _resolve(settings.ignore, "ignore")
+        self._severity: dict[str, Severity | None] = {}
+        for name, level in settings.severity.items():
+            (code,) = _resolve([name], f"severity.{name}")
+            self._severity[code] = None if level == "off" else Severity(level)
+        self._rules = [
+            r for r in all_rules()
+            if r.code not in ignored
+            and (not selected or r.code in selected or r.code in _META)
+            and r.applies_to(context.pg_version)
+            and self._severity.get(r.code, r.severity) is not None
+        ]
+        self._enabled = {r.code for r in self._rules}
+
+    def check(self, stmt: StatementFacts, extra_optouts: Sequence[OptOut] = ()) -> list[Finding]:
+        """Findings for ``stmt``; ``extra_optouts`` are runtime ``allow()`` exemptions."""
+        findings: list[Finding] = []
+        if not self._declared_reported:
+            findings += self.declared_optout_problems()
+        comment_optouts = [o for text in stmt.comments for o in parse_comment(text)]
+        valid: list[OptOut] = []
+        for optout in (*comment_optouts, *extra_optouts):
+            if self._is_valid(optout):
+                valid.append(self._normalized(optout))
+                continue
+            problem = self._problem(optout, stmt.position, stmt.sql)
+            if problem is not None:
+                findings.append(problem)
+        valid += [self._normalized(o) for o in self._declared if self._is_valid(o)]
+        ctx = RuleContext(analysis=self.context, previous=tuple(self.previous))
+        rules = [r for r in self._rules if r.code == PARSE_ERROR] if stmt.parse_error else [
+            r for r in self._rules if r.code != PARSE_ERROR
+        ]
+        for rule in rules:
+            for hit in rule.detect(stmt, ctx):
+                findings.append(self._finding(rule, hit, stmt, valid))
+        self.previous.append(stmt)
+        return findings
+
+    def check_all(self, stmts: Iterable[StatementFacts]) -> list[Finding]:
+        """Findings for every statement in order (and for the declared opt-outs)."""
+        findings = [f for stmt in stmts for f in self.check(stmt)]
+        if not self._declared_reported:
+            findings += self.declared_optout_problems()
+        return findings
+
+    def declared_optout_problems(self) -> list[Finding]:
+        """AS002/AS003 findings for the per-migration opt-outs (reported once)."""
+        self._declared_reported = True
+        problems = []
+        for optout in self._declared:
+            statement = f"alembic_safe_allow[{optout.rule!r}]"
+            problem = self._problem(optout, Position(), statement)
+            if problem is not None:
+                problems.append(problem)
+        return problems
+
+    # ------------------------------------------------------------------ helpers
+
+    def _is_valid(self, optout: OptOut) -> bool:
+        return find_rule(optout.rule) is not None and bool(optout.reason.strip())
+
+    def _normalized(self, optout: OptOut) -> OptOut:
+        found = find_rule(optout.rule)
+        return replace(optout, rule=found.code) if found is not None else optout
+
+    def _problem(self, optout: OptOut, position: Position, statement: str) -> Finding | None:
+        found = find_rule(optout.rule) if optout.rule else None
+        if found is None:
+            code = UNKNOWN_RULE
+            named = f"names unknown rule {optout.rule!r}" if optout.rule else "names no rule"
+            message = f"{optout.source} opt-out {named}: it silences nothing"
+            help_ = ("Write `alembic-safe: allow <code or name>[, ...] because <reason>` with a "
+                     "rule from the rules reference, e.g. AS101 or create-index-not-concurrent")
+        elif not optout.reason.strip():
+            code = NO_REASON
+            message = (f"{optout.source} opt-out of {found.code} ({found.name}) gives no reason:"
+                       " it silences nothing")
+            help_ = (f"Say why it is safe: `alembic-safe: allow {found.code} because <reason>` "
+                     f'or alembic_safe_allow = {{"{found.code}": "<reason>"}}')
+        else:
+            return None
+        if code not in self._enabled:
+            return None
+        rule = find_rule(code)
+        assert rule is not None
+        return Finding(
+            rule=code, name=rule.name, severity=self._severity.get(code) or rule.severity,
+            message=message, help=help_, statement=statement, path=self.path,
+            line=position.line, column=position.column,
+        )
+
+    def _finding(
+        self, rule: Rule, hit: Hit, stmt: StatementFacts, optouts: Sequence[OptOut]
+    ) -> Finding:
+        allowed = next((o for o in optouts if o.rule == rule.code), None)
+        return Finding(
+            rule=rule.code, name=rule.name,
+            severity=self._severity.get(rule.code) or rule.severity,
+            message=hit.message, help=hit.help, statement=stmt.sql, path=self.path,
+            line=stmt.position.line, column=stmt.position.column, allowed_by=allowed,
+        )
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """Whether any finding is an error that no opt-out allowed."""
+    return any(f.severity is Severity.ERROR and f.allowed_by is None for f in findings)
