@@ -1,0 +1,128 @@
+"""``alembic check`` with alembic-safe, through the real alembic CLI on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+
+from check_project import SAFE_INDEX, UNSAFE_INDEX, Project
+
+CLEAN = "No new upgrade operations detected."
+
+
+def output(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout + result.stderr
+
+
+def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, output(result)
+
+
+def assert_failed(result: subprocess.CompletedProcess[str]) -> str:
+    text = output(result)
+    assert result.returncode != 0, text
+    assert "Traceback" not in text
+    return text
+
+
+def test_clean_project_passes_and_calls_the_user_hook(project: Project) -> None:
+    assert_ok(project.alembic("upgrade", "head"))
+    result = project.alembic("check")
+    assert_ok(result)
+    assert CLEAN in output(result)
+    assert "user hook called" in result.stdout
+
+
+def test_model_drift_fails_with_alembics_message(project: Project) -> None:
+    assert_ok(project.alembic("upgrade", "head"))
+    project.models(extra="    payer: Mapped[str | None] = mapped_column(Text)\n")
+    text = assert_failed(project.alembic("check"))
+    assert "New upgrade operations detected" in text
+    assert "'add_column'" in text and "payer" in text
+
+
+def test_unsafe_pending_migration_fails_with_file_line_and_rule(project: Project) -> None:
+    assert_ok(project.alembic("upgrade", "head"))
+    project.models(index=True)
+    path = project.migration("0002_index", UNSAFE_INDEX, revision="0002", down="0001")
+    text = assert_failed(project.alembic("check"))
+    line = path.read_text().splitlines().index(
+        '    op.create_index("ix_claims_status", "claims", ["status"])'
+    ) + 1
+    assert f"migrations/versions/0002_index.py:{line}: AS101 create-index-not-concurrent" in text
+    assert "help:" in text and "CONCURRENTLY" in text
+    # Alembic could not compare models against a database that is not up to date: said so
+    assert "Target database is not up to date." in text
+
+
+def test_applied_migration_is_checked_only_after_the_baseline(project: Project) -> None:
+    project.models(index=True)
+    project.migration("0002_index", UNSAFE_INDEX, revision="0002", down="0001")
+    assert_ok(project.alembic("upgrade", "head"))
+    # applied, no baseline: history is trusted
+    assert CLEAN in output(project.alembic("check"))
+    # a baseline before it: checked even though applied
+    project.settings(baseline="0001")
+    text = assert_failed(project.alembic("check"))
+    assert "0002_index.py" in text and "AS101" in text
+    assert "0001_claims.py" not in text
+    # the baseline moved past it: passes again
+    project.settings(baseline="0002")
+    result = project.alembic("check")
+    assert_ok(result)
+    assert CLEAN in output(result)
+
+
+def test_fixed_migration_passes_once_applied(project: Project) -> None:
+    assert_ok(project.alembic("upgrade", "head"))
+    project.models(index=True)
+    project.migration("0002_index", SAFE_INDEX, revision="0002", down="0001")
+    pending = assert_failed(project.alembic("check"))
+    assert "AS1" not in pending  # the safe form has no finding ...
+    assert "Target database is not up to date." in pending  # ... alembic still wants it applied
+    assert_ok(project.alembic("upgrade", "head"))
+    project.settings(baseline="0001")  # even when checked as new work, it is clean
+    result = project.alembic("check")
+    assert_ok(result)
+    assert CLEAN in output(result)
+
+
+def test_multiple_heads_fail_with_the_merge_command(project: Project) -> None:
+    assert_ok(project.alembic("upgrade", "head"))
+    project.models(index=True)
+    project.migration("0002_a", SAFE_INDEX, revision="0002a", down="0001")
+    project.migration("0002_b", '''\
+        """noop"""
+        revision = "0002b"
+        down_revision = "0001"
+
+        def upgrade():
+            pass
+
+        def downgrade():
+            pass
+        ''')
+    assert_ok(project.alembic("upgrade", "heads"))
+    text = assert_failed(project.alembic("check"))
+    assert "multiple heads: 0002a, 0002b" in text
+    assert 'alembic merge -m "merge heads" 0002a 0002b' in text
+
+
+def test_bad_baseline_is_one_clear_line(project: Project) -> None:
+    assert_ok(project.alembic("upgrade", "head"))
+    project.settings(baseline="nope")
+    text = assert_failed(project.alembic("check"))
+    assert "baseline = 'nope' (alembic-safe settings) is not a revision of" in text
+
+
+def test_revision_autogenerate_is_untouched(project: Project) -> None:
+    project.models(index=True)
+    project.migration("0002_index", UNSAFE_INDEX, revision="0002", down="0001")
+    assert_ok(project.alembic("upgrade", "head"))
+    project.settings(baseline="0001")
+    assert_failed(project.alembic("check"))
+    project.models(index=True, extra="    payer: Mapped[str | None] = mapped_column(Text)\n")
+    result = project.alembic("revision", "--autogenerate", "-m", "payer", "--rev-id", "0003")
+    assert_ok(result)
+    assert "AS101" not in output(result)
+    assert "user hook called" in result.stdout
+    assert "add_column" in (project.root / "migrations/versions/0003_payer.py").read_text()
