@@ -28,6 +28,7 @@ from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 
 from alembic_safe.config import Settings
+from alembic_safe.errors import AlembicSafeError
 from alembic_safe.rules.base import Finding, Severity
 
 DirectivesHook = Callable[..., None]
@@ -129,7 +130,10 @@ def _lint_problems(
     script: ScriptDirectory, database_heads: Sequence[str], settings: Settings
 ) -> list[str]:
     revisions = revisions_to_check(script, tuple(database_heads or ()), settings.baseline)
-    findings = lint_scripts([Path(r.path) for r in revisions if r.path], settings)
+    try:
+        findings = lint_scripts([Path(r.path) for r in revisions if r.path], settings)
+    except AlembicSafeError as exc:
+        raise CommandError(f"alembic-safe: {exc}") from None
     _print_notes(findings)
     return [_format(f) for f in findings if f.severity is Severity.ERROR and not f.allowed_by]
 

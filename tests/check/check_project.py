@@ -201,10 +201,17 @@ class Project:
         return self.write(f"migrations/versions/{name}.py", text.format(**fields))
 
     def alembic(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The real ``alembic`` command line, in the project."""
+        return self.python("-m", "alembic", *args)
+
+    def python(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``python ARGS`` in the project (a lone argument with newlines is a script)."""
+        if len(args) == 1 and "\n" in args[0]:
+            args = ("-c", args[0])
         env = {key: value for key, value in os.environ.items() if key != "ALEMBIC_CONFIG"}
         env.update(DATABASE_URL=self.url, PYTHONDONTWRITEBYTECODE="1")
         return subprocess.run(
-            [sys.executable, "-m", "alembic", *args], cwd=self.root, env=env,
+            [sys.executable, *args], cwd=self.root, env=env,
             capture_output=True, text=True, timeout=300, check=False,
         )
 

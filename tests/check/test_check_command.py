@@ -126,3 +126,22 @@ def test_revision_autogenerate_is_untouched(project: Project) -> None:
     assert "AS101" not in output(result)
     assert "user hook called" in result.stdout
     assert "add_column" in (project.root / "migrations/versions/0003_payer.py").read_text()
+
+
+def test_check_from_python_is_recognised(project: Project) -> None:
+    """``alembic.command.check(config)`` (no CLI options) gets the same check."""
+    assert_ok(project.alembic("upgrade", "head"))
+    project.migration("0002_a", SAFE_INDEX, revision="0002a", down="0001")
+    project.migration("0002_b", SAFE_INDEX, revision="0002b", down="0001")
+    script = (
+        "from alembic import command\n"
+        "from alembic.config import Config\n"
+        "from alembic.util import CommandError\n"
+        "try:\n"
+        "    command.check(Config('alembic.ini'))\n"
+        "except CommandError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    result = project.python(script)
+    assert_ok(result)
+    assert 'refused: alembic-safe check failed:\nmultiple heads: 0002a, 0002b' in result.stdout
