@@ -303,13 +303,34 @@ def backfill(
             batch_size=batch_size,
         )
         _explain(connection, plan, autocommit)
-        last_key, finished_at, earlier_batches = _start(connection, plan, autocommit)
-        if finished_at is not None:
-            return BackfillResult(plan.name, 0, 0, time.monotonic() - started,
-                                  resumed=True, already_finished=True)
-        rows, batches = _loop(connection, plan, autocommit, last_key, progress, sleep, started)
+        with _exclusive(connection, plan.name, autocommit):
+            last_key, finished_at, earlier_batches = _start(connection, plan, autocommit)
+            if finished_at is not None:
+                return BackfillResult(plan.name, 0, 0, time.monotonic() - started,
+                                      resumed=True, already_finished=True)
+            rows, batches = _loop(connection, plan, autocommit, last_key, progress, sleep,
+                                  started)
     return BackfillResult(plan.name, rows, batches, time.monotonic() - started,
                           resumed=earlier_batches > 0)
+
+
+@contextmanager
+def _exclusive(connection: Connection, name: str, autocommit: bool) -> Iterator[None]:
+    """Hold a session advisory lock on the backfill's name: one runner at a time."""
+    lock = int.from_bytes(hashlib.sha1(f"alembic_safe.backfill:{name}".encode()).digest()[:8],
+                          "big", signed=True)
+    with _batch_scope(connection, autocommit):
+        got = _run(connection, "SELECT pg_try_advisory_lock(%(lock)s)", lock=lock)[0][0]
+    if not got:
+        raise BackfillError(
+            f"backfill {name!r} is running in another session; wait for it to finish "
+            f"(progress: SELECT * FROM {PROGRESS_TABLE} WHERE name = '{name}')"
+        )
+    try:
+        yield
+    finally:
+        with _batch_scope(connection, autocommit):
+            _run(connection, "SELECT pg_advisory_unlock(%(lock)s)", lock=lock)
 
 
 def _loop(

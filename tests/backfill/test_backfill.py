@@ -187,3 +187,22 @@ def test_a_name_is_bound_to_its_table(pg_url: str, pg_engine: Engine) -> None:
     backfill(pg_url, table="items", set="size = 1", name="fill")
     with pytest.raises(BackfillError, match='already used by a backfill of "items"'):
         backfill(pg_url, table="others", set="size = 1", name="fill")
+
+
+def test_one_runner_at_a_time(pg_url: str, pg_engine: Engine) -> None:
+    make_items(pg_engine, rows=30)
+    outcome: list[str] = []
+
+    def second_runner(report: BackfillProgress) -> None:
+        if report.batches == 1:  # while the first runner is between batches
+            try:
+                backfill(pg_url, table="items", set="size = 7", name="only-one")
+            except BackfillError as exc:
+                outcome.append(str(exc))
+
+    result = backfill(pg_url, table="items", set="size = 7", name="only-one", batch_size=10,
+                      progress=second_runner)
+    assert result.rows == 30
+    assert len(outcome) == 1 and "is running in another session" in outcome[0]
+    # the lock is released at the end: a later call runs (and finds it finished)
+    assert backfill(pg_url, table="items", set="size = 7", name="only-one").already_finished
