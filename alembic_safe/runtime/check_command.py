@@ -135,7 +135,11 @@ def _lint_problems(
     except AlembicSafeError as exc:
         raise CommandError(f"alembic-safe: {exc}") from None
     _print_notes(findings)
-    return [_format(f) for f in findings if f.severity is Severity.ERROR and not f.allowed_by]
+    errors = [_format(f) for f in findings if f.severity is Severity.ERROR and not f.allowed_by]
+    scope = f"after baseline {settings.baseline}" if settings.baseline else "pending"
+    print(f"alembic-safe: linted {len(revisions)} migration(s) ({scope}): "
+          f"{len(errors)} error(s)", file=sys.stderr)
+    return errors
 
 
 def lint_scripts(paths: Sequence[Path], settings: Settings) -> list[Finding]:

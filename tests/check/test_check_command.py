@@ -30,6 +30,7 @@ def test_clean_project_passes_and_calls_the_user_hook(project: Project) -> None:
     assert_ok(result)
     assert CLEAN in output(result)
     assert "user hook called" in result.stdout
+    assert "alembic-safe: linted 0 migration(s) (pending): 0 error(s)" in result.stderr
 
 
 def test_model_drift_fails_with_alembics_message(project: Project) -> None:
@@ -65,6 +66,7 @@ def test_applied_migration_is_checked_only_after_the_baseline(project: Project) 
     text = assert_failed(project.alembic("check"))
     assert "0002_index.py" in text and "AS101" in text
     assert "0001_claims.py" not in text
+    assert "alembic-safe: linted 1 migration(s) (after baseline 0001): 1 error(s)" in text
     # the baseline moved past it: passes again
     project.settings(baseline="0002")
     result = project.alembic("check")
