@@ -1,0 +1,109 @@
+"""Rules on real SQL, through the analyzer: every rule's documented examples, and parser traps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import alembic_safe.analysis as analysis
+from alembic_safe.analysis.facts import AnalysisContext
+from alembic_safe.checking import Checker
+from alembic_safe.config import Settings
+from alembic_safe.rules import all_rules
+from alembic_safe.rules.base import Finding
+
+analyze = getattr(analysis, "analyze", None)
+pytestmark = pytest.mark.skipif(analyze is None, reason="alembic_safe.analysis.analyze not built")
+
+#: the PostgreSQL version each rule's examples are written for (default 15)
+EXAMPLE_PG = {"AS701": 11, "AS408": 14}
+
+
+def lint(sql: str, **context: Any) -> list[Finding]:
+    assert analyze is not None
+    ctx = AnalysisContext(**context)
+    return Checker(Settings(), ctx, path="t.sql").check_all(analyze(sql, ctx))
+
+
+def failing(findings: list[Finding]) -> set[str]:
+    """Codes of findings no opt-out allowed."""
+    return {f.rule for f in findings if f.allowed_by is None}
+
+
+RULES = all_rules()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_documented_unsafe_sql_fires(rule: Any) -> None:
+    assert rule.code in failing(lint(rule.sql_example[0], pg_version=EXAMPLE_PG.get(rule.code, 15)))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_documented_safe_sql_does_not_fire(rule: Any) -> None:
+    findings = lint(rule.sql_example[1], pg_version=EXAMPLE_PG.get(rule.code, 15))
+    assert rule.code not in failing(findings)
+
+
+TRAPS: list[tuple[str, str, dict[str, Any], set[str], set[str]]] = [
+    # (id, sql, context, must fire, must not fire)
+    ("comment mentioning an index", "-- CREATE INDEX ix ON claims (a);\nSELECT 1;", {}, set(),
+     {"AS101"}),
+    ("block comment", "/* ALTER TABLE claims DROP COLUMN a; */ SELECT 1;", {}, set(), {"AS502"}),
+    ("string literal", "INSERT INTO log (msg) VALUES ('DROP TABLE claims; TRUNCATE claims');",
+     {}, set(), {"AS501", "AS406"}),
+    ("dollar-quoted body",
+     "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ CREATE INDEX ix ON claims (a) $$;",
+     {}, set(), {"AS101"}),
+    ("add without column", "ALTER TABLE claims ADD region text NOT NULL;", {}, {"AS201"}, set()),
+    ("alter without column", "ALTER TABLE claims ALTER amount TYPE bigint;", {}, {"AS205"},
+     set()),
+    ("quoted and qualified", 'CREATE INDEX "Ix" ON billing."Claims" ("Status");', {},
+     {"AS101"}, set()),
+    ("several actions in one ALTER TABLE",
+     "ALTER TABLE claims ADD COLUMN token uuid DEFAULT gen_random_uuid(), "
+     "ALTER COLUMN region SET NOT NULL, DROP COLUMN legacy;",
+     {}, {"AS202", "AS206", "AS502"}, set()),
+    ("constant and stable defaults",
+     "ALTER TABLE claims ADD COLUMN a boolean DEFAULT true, ADD COLUMN b timestamptz DEFAULT now(),"
+     " ADD COLUMN c int[] DEFAULT ARRAY[]::int[], ADD COLUMN d jsonb DEFAULT '{}'::jsonb;",
+     {}, set(), {"AS202"}),
+    ("table created earlier in the same input",
+     "CREATE TABLE fresh (id bigint PRIMARY KEY, status text);\n"
+     "CREATE INDEX ix_fresh_status ON fresh (status);\n"
+     "ALTER TABLE fresh ADD CONSTRAINT fresh_status_check CHECK (status <> '');\n"
+     "ALTER TABLE fresh ALTER COLUMN status SET NOT NULL;",
+     {}, set(), {"AS101", "AS302", "AS206", "AS801"}),
+    ("begin/commit in a file: CIC inside",
+     "BEGIN;\nCREATE INDEX CONCURRENTLY ix ON claims (a);\nCOMMIT;", {}, {"AS103"}, set()),
+    ("begin/commit in a file: CIC after commit",
+     "BEGIN;\nALTER TABLE claims ADD COLUMN a text;\nCOMMIT;\n"
+     "CREATE INDEX CONCURRENTLY ix ON claims (a);", {}, set(), {"AS103"}),
+    ("assume in transaction", "CREATE INDEX CONCURRENTLY ix ON claims (a);",
+     {"in_transaction": True}, {"AS103"}, set()),
+    ("set local does not survive commit",
+     "BEGIN;\nSET LOCAL lock_timeout = '3s';\nCOMMIT;\nALTER TABLE claims ADD COLUMN a text;",
+     {}, {"AS801"}, set()),
+    ("session set covers later statements",
+     "SET lock_timeout = '3s';\nALTER TABLE claims ADD COLUMN a text;", {}, set(), {"AS801"}),
+    ("opt-out comment", "-- alembic-safe: allow AS101 because tiny table\n"
+     "CREATE INDEX ix ON claims (a);", {}, set(), {"AS101"}),
+    ("opt-out comment without reason", "-- alembic-safe: allow AS101\n"
+     "CREATE INDEX ix ON claims (a);", {}, {"AS101", "AS002"}, set()),
+    ("parse error then valid statement", "ALTER TABLE claims ADD COLUMN;\n"
+     "CREATE INDEX ix ON claims (a);", {}, {"AS001", "AS101"}, set()),
+    ("inline references", "ALTER TABLE claims ADD COLUMN user_id bigint REFERENCES users (id);",
+     {}, {"AS301"}, set()),
+    ("fk not valid then validate after commit",
+     "BEGIN;\nALTER TABLE claims ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)"
+     " NOT VALID;\nCOMMIT;\nALTER TABLE claims VALIDATE CONSTRAINT fk;",
+     {}, set(), {"AS301", "AS305"}),
+]
+
+
+@pytest.mark.parametrize(("sql", "context", "fires", "quiet"), [t[1:] for t in TRAPS],
+                         ids=[t[0] for t in TRAPS])
+def test_trap(sql: str, context: dict[str, Any], fires: set[str], quiet: set[str]) -> None:
+    codes = failing(lint(sql, **context))
+    assert fires <= codes
+    assert not quiet & codes
