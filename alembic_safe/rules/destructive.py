@@ -90,24 +90,33 @@ def drop_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS503",
     name="drop-type",
     severity=Severity.WARNING,
-    summary="DROP TYPE of a type that columns or functions may use",
-    what="`DROP TYPE` (for example an enum).",
-    why="Columns of the type are dropped with it under CASCADE, and without CASCADE the drop "
-    "fails when anything still uses it; running code that casts to the type breaks.",
-    instead="Drop or convert the columns that use the type first, deploy, then drop the type "
-    "without CASCADE.",
-    sql_example=("DROP TYPE claim_status CASCADE;", "DROP TYPE claim_status;"),
+    summary="DROP TYPE of a type that columns or code may still use",
+    what="`DROP TYPE` (for example an enum) of an existing type.",
+    why="With CASCADE every column of the type is dropped with it (its data is gone); without "
+    "CASCADE the drop fails while anything still uses the type. Running code that casts to the "
+    "type (`'open'::claim_status`) breaks either way.",
+    instead="1. Convert or drop the columns that use the type, and deploy code that no longer "
+    "names it.\n2. Drop the type without CASCADE (it fails loudly if something still depends "
+    "on it), with an opt-out naming the release that stopped using it.",
+    sql_example=("DROP TYPE claim_status CASCADE;",
+                 "-- alembic-safe: allow drop-type because no column uses it since 2.4\n"
+                 "DROP TYPE claim_status;"),
     op_example=('op.execute("DROP TYPE claim_status CASCADE")',
-                'sa.Enum(name="claim_status").drop(op.get_bind(), checkfirst=True)'),
-    seen_in=("Atlas DS (destructive changes)",),
+                'with alembic_safe.allow("drop-type", reason="no column uses it since 2.4"):\n'
+                '    sa.Enum(name="claim_status").drop(op.get_bind(), checkfirst=True)'),
+    seen_in=("Atlas DS (destructive changes)", "alembic-postgresql-enum#67 (dependent types)"),
 )
 def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in _drops(stmt, "type"):
         if action.cascade:
-            yield Hit(
-                message=f"DROP TYPE {action.table} CASCADE also drops every column of that type",
-                help=f"Drop or convert the columns first, then `DROP TYPE {rel(action.table)}`",
-            )
+            message = f"DROP TYPE {action.table} CASCADE also drops every column of that type"
+        else:
+            message = f"DROP TYPE {action.table} breaks code and columns that still use it"
+        yield Hit(
+            message=message,
+            help=f"Convert or drop the columns using {action.table} and deploy first; then "
+            f"`DROP TYPE {rel(action.table)}` (no CASCADE) with an opt-out giving the reason",
+        )
 
 
 @rule(
