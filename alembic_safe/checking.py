@@ -11,7 +11,12 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from alembic_safe.analysis.facts import AnalysisContext, Position, StatementFacts
+from alembic_safe.analysis.facts import (
+    AnalysisContext,
+    Position,
+    StatementFacts,
+    TransactionControl,
+)
 from alembic_safe.config import Settings
 from alembic_safe.errors import ConfigError
 from alembic_safe.optouts import parse_comment
@@ -19,6 +24,9 @@ from alembic_safe.rules import all_rules, find_rule
 from alembic_safe.rules.base import Finding, Hit, OptOut, Rule, RuleContext, Severity
 
 PARSE_ERROR, NO_REASON, UNKNOWN_RULE = "AS001", "AS002", "AS003"
+UNCOMMITTED = "AS809"
+_OPENS = ("BEGIN", "START TRANSACTION")
+_CLOSES = ("COMMIT", "ROLLBACK", "END", "ABORT", "PREPARE TRANSACTION")
 #: rules that run even when ``select`` names others (problems with the input itself)
 _META = frozenset({PARSE_ERROR, NO_REASON, UNKNOWN_RULE})
 
@@ -57,6 +65,7 @@ class Checker:
         self.previous: list[StatementFacts] = []
         self._declared = list(optouts)
         self._declared_reported = False
+        self._finished = False
         selected = _resolve(settings.select, "select")
         ignored = _resolve(settings.ignore, "ignore")
         self._severity: dict[str, Severity | None] = {}
@@ -98,10 +107,40 @@ class Checker:
         return findings
 
     def check_all(self, stmts: Iterable[StatementFacts]) -> list[Finding]:
-        """Findings for every statement in order (and for the declared opt-outs)."""
+        """Findings for every statement in order, then :meth:`finish`."""
         findings = [f for stmt in stmts for f in self.check(stmt)]
-        if not self._declared_reported:
-            findings += self.declared_optout_problems()
+        return findings + self.finish()
+
+    def finish(self) -> list[Finding]:
+        """End-of-input findings: declared opt-out problems not yet reported, and a
+        transaction the input opened but never closed (AS809; not when the runner itself
+        wraps the input in a transaction)."""
+        findings = [] if self._declared_reported else self.declared_optout_problems()
+        if self._finished or self.context.in_transaction or UNCOMMITTED not in self._enabled:
+            return findings
+        self._finished = True
+        opened: StatementFacts | None = None
+        for stmt in self.previous:
+            for action in stmt.actions:
+                if isinstance(action, TransactionControl):
+                    command = action.command.upper()
+                    if command in _OPENS and opened is None:
+                        opened = stmt
+                    elif command in _CLOSES:
+                        opened = None
+        if opened is not None:
+            rule = find_rule(UNCOMMITTED)
+            assert rule is not None
+            hit = Hit(
+                message=f"the transaction opened at line {opened.position.line} is never "
+                "committed: it is rolled back when the session ends",
+                help="End the input with COMMIT; (or drop the BEGIN if the runner manages "
+                "transactions)",
+            )
+            optouts = [self._normalized(o) for text in opened.comments
+                       for o in parse_comment(text) if self._is_valid(o)]
+            optouts += [self._normalized(o) for o in self._declared if self._is_valid(o)]
+            findings.append(self._finding(rule, hit, opened, optouts))
         return findings
 
     def declared_optout_problems(self) -> list[Finding]:

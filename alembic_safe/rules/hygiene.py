@@ -321,3 +321,28 @@ def statements_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) ->
         help=f"Commit right after the statement that locks {rel(relation)}, or move it last in "
         "the transaction",
     )
+
+
+def _reported_at_end(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    """Found by the checker at the end of the input (``Checker.finish``), not per statement."""
+    return iter(())
+
+
+rule(
+    code="AS809",
+    name="uncommitted-transaction",
+    severity=Severity.ERROR,
+    summary="The input opens a transaction and never commits it",
+    what="A `.sql` file (run outside Alembic's transaction) with a `BEGIN` that no `COMMIT` or "
+    "`ROLLBACK` closes before the end of the file.",
+    why="psql and most runners roll an open transaction back when the session ends: the "
+    "migration reports success and changes nothing, or holds its locks until the connection "
+    "closes.",
+    instead="End the file with `COMMIT;` (or remove the `BEGIN` when the runner manages "
+    "transactions).",
+    sql_example=("BEGIN;\nALTER TABLE claims ADD COLUMN note text;",
+                 "BEGIN;\nALTER TABLE claims ADD COLUMN note text;\nCOMMIT;"),
+    op_example=('op.execute("BEGIN")\nop.add_column("claims", sa.Column("note", sa.Text()))',
+                'op.add_column("claims", sa.Column("note", sa.Text()))'),
+    seen_in=("squawk ban-uncommitted-transaction",),
+)(_reported_at_end)

@@ -201,3 +201,41 @@ def test_warnings_alone_do_not_fail() -> None:
     findings = run([index("alembic-safe: allow AS101 because tiny")])
     assert any(f.rule == "AS801" and f.severity is Severity.WARNING for f in findings)
     assert not has_errors(findings)
+
+
+def begin_stmt(*comments: str) -> StatementFacts:
+    return stmt(TransactionControl(None, command="BEGIN"), kind="BEGIN", txn=1, comments=comments)
+
+
+def commit_stmt(command: str = "COMMIT") -> StatementFacts:
+    return stmt(TransactionControl(None, command=command), kind=command, txn=1)
+
+
+def test_uncommitted_transaction_reported_at_the_begin() -> None:
+    findings = run([index(), begin_stmt(), index()])
+    [finding] = [f for f in findings if f.rule == "AS809"]
+    assert finding.line == 2 and "line 2" in finding.message
+    assert has_errors(findings)
+
+
+@pytest.mark.parametrize("command", ["COMMIT", "ROLLBACK", "END"])
+def test_closed_transaction_is_fine(command: str) -> None:
+    findings = run([begin_stmt(), index(), commit_stmt(command)])
+    assert "AS809" not in by_rule(findings)
+
+
+def test_uncommitted_transaction_not_reported_when_the_runner_wraps_the_input() -> None:
+    checker = Checker(Settings(), AnalysisContext(in_transaction=True))
+    assert "AS809" not in by_rule(checker.check_all([begin_stmt(), index()]))
+
+
+def test_uncommitted_transaction_can_be_allowed_on_the_begin() -> None:
+    findings = run([begin_stmt("alembic-safe: allow AS809 because the runner commits"), index()])
+    assert by_rule(findings)["AS809"].allowed_by is not None
+
+
+def test_finish_reports_once() -> None:
+    checker = Checker(Settings(), AnalysisContext())
+    checker.check(begin_stmt())
+    assert [f.rule for f in checker.finish()] == ["AS809"]
+    assert checker.finish() == []
