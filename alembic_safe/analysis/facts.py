@@ -211,6 +211,8 @@ class SetColumnDefault(Action):
 @dataclass(frozen=True)
 class AddConstraint(Action):
     constraint: ConstraintDef = field(default_factory=lambda: ConstraintDef(ConstraintKind.CHECK))
+    #: ALTER DOMAIN ... ADD CONSTRAINT (``table`` is the domain): checks every column of the domain
+    on_domain: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def _added(stmt: StatementFacts, kind: ConstraintKind) -> Iterator[tuple[Relatio
                                                                        ConstraintDef]]:
     """Constraints of ``kind`` added to existing tables: ADD CONSTRAINT and inline in ADD COLUMN."""
     for action in actions(stmt, AddConstraint):
-        if action.constraint.kind is kind:
+        if action.constraint.kind is kind and not action.on_domain:
             yield action.table, action.constraint
     for added in actions(stmt, AddColumn):
         for constraint in added.column.constraints:
@@ -283,3 +283,37 @@ def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iter
                         "`with op.get_context().autocommit_block():` or in the next migration)",
                     )
                     return
+
+
+@rule(
+    code="AS306",
+    name="alter-domain-add-constraint",
+    severity=Severity.ERROR,
+    summary="ALTER DOMAIN ... ADD CONSTRAINT without NOT VALID",
+    what="`ALTER DOMAIN ... ADD CONSTRAINT` (a CHECK on a domain) without `NOT VALID`.",
+    why="PostgreSQL checks every row of every table with a column of the domain, and locks those "
+    "tables against writes while it does: one statement can block several large tables.",
+    instead="1. `ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID` (new values are checked).\n"
+    "2. In a later transaction `ALTER DOMAIN ... VALIDATE CONSTRAINT ...`.",
+    sql_example=(
+        "ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0);",
+        "ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;",
+    ),
+    op_example=(
+        'op.execute("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0)")',
+        'op.execute("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0) '
+        'NOT VALID")\nwith op.get_context().autocommit_block():\n'
+        '    op.execute("ALTER DOMAIN positive_amount VALIDATE CONSTRAINT positive")',
+    ),
+    seen_in=("squawk ban-alter-domain-with-add-constraint",),
+)
+def alter_domain_add_constraint(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in actions(stmt, AddConstraint):
+        if action.on_domain and not action.constraint.not_valid:
+            name = action.constraint.name or "<name>"
+            yield Hit(
+                message=f"constraint {name} added to domain {action.table} is checked against "
+                "every column of the domain while writes to those tables wait",
+                help=f"Add it with NOT VALID, then `ALTER DOMAIN {rel(action.table)} VALIDATE "
+                f"CONSTRAINT {ident(name)}` in a later transaction",
+            )
