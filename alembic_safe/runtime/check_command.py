@@ -49,8 +49,9 @@ def wrap_process_revision_directives(
     if environment is None or not is_check_command(environment):
         return user_fn
     migrations_fn = environment.context_opts.get("fn")
-    if migrations_fn is not None:
-        environment.context_opts["fn"] = _checked(migrations_fn, settings, environment)
+    # env.py may configure once per database (multi-db template): wrap only once
+    if migrations_fn is not None and not isinstance(migrations_fn, CheckedMigrations):
+        environment.context_opts["fn"] = CheckedMigrations(migrations_fn, settings, environment)
     return user_fn
 
 
@@ -75,18 +76,23 @@ def is_check_command(environment: EnvironmentContext) -> bool:
     return False
 
 
-def _checked(
-    migrations_fn: MigrationsFn, settings: Settings, environment: EnvironmentContext
-) -> MigrationsFn:
-    def run(heads: Any, migration_context: Any) -> Iterable[Any]:
-        script = environment.script
-        problems = [*_heads_problem(script), *_lint_problems(script, heads, settings)]
-        if not problems:
-            return migrations_fn(heads, migration_context)
-        raise CommandError(_report(problems, _drift(migrations_fn, heads, migration_context,
-                                                    environment)))
+class CheckedMigrations:
+    """``alembic check``'s migrations function, preceded by alembic-safe's check."""
 
-    return run
+    def __init__(
+        self, migrations_fn: MigrationsFn, settings: Settings, environment: EnvironmentContext
+    ) -> None:
+        self.migrations_fn = migrations_fn
+        self.settings = settings
+        self.environment = environment
+
+    def __call__(self, heads: Any, migration_context: Any) -> Iterable[Any]:
+        script = self.environment.script
+        problems = [*_heads_problem(script), *_lint_problems(script, heads, self.settings)]
+        if not problems:
+            return self.migrations_fn(heads, migration_context)
+        drift = _drift(self.migrations_fn, heads, migration_context, self.environment)
+        raise CommandError(_report(problems, drift))
 
 
 def _heads_problem(script: ScriptDirectory) -> list[str]:
