@@ -14,7 +14,16 @@ from alembic_safe.analysis.facts import (
     ValidateConstraint,
 )
 from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
-from alembic_safe.rules.helpers import actions, columns_sql, ident, rel
+from alembic_safe.rules.helpers import (
+    actions,
+    autocommit,
+    columns_sql,
+    ident,
+    op_name,
+    py_str,
+    rel,
+    schema_kw,
+)
 
 
 def _added(stmt: StatementFacts, kind: ConstraintKind) -> Iterator[tuple[Relation | None,
@@ -35,6 +44,14 @@ def _added(stmt: StatementFacts, kind: ConstraintKind) -> Iterator[tuple[Relatio
             c.kind is kind for c in added.column.constraints
         ):
             yield added.table, ConstraintDef(kind, None, (added.column.name,))
+
+
+def _validate_sql(table: Relation | None, name: str) -> str:
+    return f"ALTER TABLE {rel(table)} VALIDATE CONSTRAINT {ident(name)}"
+
+
+def _py_list(names: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f'"{n}"' for n in names) + "]"
 
 
 def _name(table: Relation | None, constraint: ConstraintDef, suffix: str) -> str:
@@ -85,13 +102,17 @@ def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
             continue
         name = _name(table, constraint, "fkey")
         target = rel(constraint.references) if constraint.references else "<table>"
+        validate = py_str(_validate_sql(table, name))
+        source_schema = schema_kw(table).replace("schema=", "source_schema=")
         yield Hit(
             message=f"foreign key {name} on {table} -> {constraint.references} is validated while "
             "writes to both tables are blocked",
             help=f"`ALTER TABLE {rel(table)} ADD CONSTRAINT {ident(name)} FOREIGN KEY "
             f"{columns_sql(constraint.columns)} REFERENCES {target} NOT VALID`, then in a later "
-            f"transaction `ALTER TABLE {rel(table)} VALIDATE CONSTRAINT {ident(name)}` "
-            "(Alembic: postgresql_not_valid=True, then VALIDATE inside autocommit_block())",
+            f"transaction `{_validate_sql(table, name)}`; in Alembic:\n"
+            f'op.create_foreign_key("{name}", {op_name(table)}, {op_name(constraint.references)}, '
+            f"{_py_list(constraint.columns)}, [\"<referenced column>\"]{source_schema}, "
+            "postgresql_not_valid=True)\n" + autocommit(f"op.execute({validate})"),
         )
 
 
@@ -131,9 +152,11 @@ def add_check(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         name = _name(table, constraint, "check")
         yield Hit(
             message=f"CHECK constraint {name} on {table} is validated under ACCESS EXCLUSIVE",
-            help=f"Add it with NOT VALID, then in a later transaction `ALTER TABLE {rel(table)} "
-            f"VALIDATE CONSTRAINT {ident(name)}` (Alembic: postgresql_not_valid=True, then "
-            "VALIDATE inside autocommit_block())",
+            help=f"Add it with NOT VALID, then in a later transaction "
+            f"`{_validate_sql(table, name)}`; in Alembic:\n"
+            f'op.create_check_constraint("{name}", {op_name(table)}, "<condition>"'
+            f"{schema_kw(table)}, postgresql_not_valid=True)\n"
+            + autocommit(f"op.execute({py_str(_validate_sql(table, name))})"),
         )
 
 
@@ -185,11 +208,16 @@ def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator
         word = "PRIMARY KEY" if pk else "UNIQUE"
         name = _name(table, constraint, "pkey" if pk else "key")
         cols = columns_sql(constraint.columns) if constraint.columns else "(...)"
+        attach = (f"ALTER TABLE {rel(table)} ADD CONSTRAINT {ident(name)} {word} "
+                  f"USING INDEX {ident(name)}")
         yield Hit(
             message=f"{word} {name} on {table} builds its index under ACCESS EXCLUSIVE",
             help=f"`CREATE UNIQUE INDEX CONCURRENTLY {ident(name)} ON {rel(table)} {cols}` "
-            f"outside a transaction, then `ALTER TABLE {rel(table)} ADD CONSTRAINT {ident(name)} "
-            f"{word} USING INDEX {ident(name)}`",
+            f"outside a transaction, then `{attach}`; in Alembic:\n"
+            + autocommit(f'op.create_index("{name}", {op_name(table)}, '
+                         f"{_py_list(constraint.columns)}, unique=True{schema_kw(table)}, "
+                         "postgresql_concurrently=True)")
+            + f"\nop.execute({py_str(attach)})",
         )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import AlterEnum, StatementFacts
 from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
-from alembic_safe.rules.helpers import actions, autocommit, rel
+from alembic_safe.rules.helpers import actions, autocommit, py_str, rel
 
 
 def _added_values(stmt: StatementFacts) -> Iterator[AlterEnum]:
@@ -49,7 +49,7 @@ def enum_add_value_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Ite
             message=f"ADD VALUE {action.add_value!r} to {action.table} cannot run inside a "
             f"transaction block on PostgreSQL {ctx.pg_version}",
             help=f"Run `{_add_value_sql(action)}` outside the transaction; in Alembic:\n"
-            + autocommit(f'op.execute("{_add_value_sql(action)}")'),
+            + autocommit(f"op.execute({py_str(_add_value_sql(action))})"),
         )
 
 
@@ -86,5 +86,5 @@ def enum_value_unusable_until_commit(stmt: StatementFacts, ctx: RuleContext) -> 
             message=f"value {action.add_value!r} added to {action.table} inside a transaction "
             "cannot be used until it commits",
             help=f"Run `{_add_value_sql(action)}` outside the transaction; in Alembic:\n"
-            + autocommit(f'op.execute("{_add_value_sql(action)}")'),
+            + autocommit(f"op.execute({py_str(_add_value_sql(action))})"),
         )

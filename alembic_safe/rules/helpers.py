@@ -61,3 +61,8 @@ def autocommit(op_code: str) -> str:
     """Wrap op code in Alembic's autocommit block."""
     body = "\n".join("    " + line for line in op_code.splitlines())
     return f"with op.get_context().autocommit_block():\n{body}"
+
+
+def py_str(text: str) -> str:
+    """``text`` as a Python string literal, double-quoted when it can be."""
+    return f'"{text}"' if '"' not in text and "\\" not in text else repr(text)

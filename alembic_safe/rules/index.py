@@ -18,6 +18,7 @@ from alembic_safe.rules.helpers import (
     columns_sql,
     ident,
     op_name,
+    py_str,
     rel,
     schema_kw,
 )
@@ -120,7 +121,9 @@ def drop_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterato
             message=f"DROP INDEX {action.table} takes ACCESS EXCLUSIVE on its table: reads and "
             "writes wait behind it",
             help=f"`DROP INDEX CONCURRENTLY {rel(action.table)}` outside a transaction; in "
-            "Alembic:\n" + autocommit(f'op.drop_index("{name}", postgresql_concurrently=True)'),
+            "Alembic:\n" + autocommit(
+                f'op.drop_index("{name}"{schema_kw(action.table)}, postgresql_concurrently=True)'
+            ),
         )
 
 
@@ -204,5 +207,5 @@ def reindex_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterator[H
             message=f"REINDEX {kind} {action.table} blocks writes (and reads that use the index) "
             "until the rebuild ends",
             help=f"`REINDEX {kind} CONCURRENTLY {target}` outside a transaction; in Alembic:\n"
-            + autocommit(f"op.execute('REINDEX {kind} CONCURRENTLY {target}')"),
+            + autocommit(f"op.execute({py_str(f'REINDEX {kind} CONCURRENTLY {target}')})"),
         )

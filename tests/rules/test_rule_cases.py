@@ -404,3 +404,26 @@ def test_every_rule_has_docs_examples_and_a_firing_case() -> None:
         assert all(rule.sql_example) and all(rule.op_example), rule.code
         assert rule.seen_in, rule.code
         assert rule.code in covered, f"{rule.code} has no firing test"
+
+
+ODD = Relation("Claims", "Billing")
+ODD_CASES = [
+    stmt(CreateIndex(ODD, index="Ix", columns=("Status",)), locks=(lock(ODD, SHARE),)),
+    stmt(DropObject(Relation("Ix", "Billing"), object_kind="index")),
+    stmt(Reindex(ODD, target_kind="table")),
+    stmt(AddConstraint(ODD, constraint=ConstraintDef(K.FOREIGN_KEY, "Fk", ("User",),
+                                                     references=Relation("Users", "Billing")))),
+    stmt(AddConstraint(ODD, constraint=ConstraintDef(K.CHECK, "Ck"))),
+    stmt(AddConstraint(ODD, constraint=ConstraintDef(K.UNIQUE, "Uq", ("Number",)))),
+    stmt(AlterEnum(Relation("Status", "Billing"), add_value='it"s'), txn=1),
+]
+
+
+@pytest.mark.parametrize("statement", ODD_CASES, ids=lambda s: type(s.actions[0]).__name__)
+def test_alembic_code_in_help_is_valid_python(statement: StatementFacts) -> None:
+    findings = [f for f in run([statement]) if "in Alembic:\n" in f.help]
+    assert findings
+    for finding in findings:
+        code = finding.help.split("in Alembic:\n", 1)[1]
+        compile(code, finding.rule, "exec")
+        assert '"Billing"' in code or "Billing" in code
