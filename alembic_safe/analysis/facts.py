@@ -317,7 +317,9 @@ class StatementFacts:
     sql: str  # the statement's own text, without trailing semicolon
     index: int  # 0-based position in the analyzed sequence
     position: Position
-    kind: str  # e.g. "CREATE INDEX", "ALTER TABLE", "UPDATE"; "PARSE ERROR" when unparseable
+    #: e.g. "CREATE INDEX", "ALTER TABLE", "UPDATE"; "PARSE ERROR" when unparseable. Rules
+    #: read "REFRESH MATERIALIZED VIEW" (plain: ACCESS EXCLUSIVE lock; CONCURRENTLY: EXCLUSIVE).
+    kind: str
     actions: tuple[Action, ...] = ()
     locks: tuple[Lock, ...] = ()
     #: tables whose every row is rewritten (new relfilenode) while locked
