@@ -1,0 +1,217 @@
+"""ALTER TABLE / ALTER INDEX / ALTER VIEW ...: one action per subcommand, strongest lock wins."""
+
+from __future__ import annotations
+
+from pglast import ast
+from pglast.enums.parsenodes import AlterTableType as AT
+from pglast.enums.parsenodes import DropBehavior, ObjectType
+
+from alembic_safe.analysis import columns, names
+from alembic_safe.analysis.coercion import rewrite_free
+from alembic_safe.analysis.draft import Draft, Scope
+from alembic_safe.analysis.facts import (
+    AddColumn,
+    AddConstraint,
+    AlterColumnType,
+    ConstraintDef,
+    ConstraintKind,
+    DropColumn,
+    DropConstraint,
+    DropNotNull,
+    LockMode,
+    OtherStatement,
+    Relation,
+    SetColumnDefault,
+    SetNotNull,
+    TableRewriteCommand,
+    ValidateConstraint,
+    Volatility,
+)
+from alembic_safe.analysis.locks import AE, ALTER_TABLE_LOCKS, SRE, SUE, storage_parameter_lock
+
+_KIND = {
+    ObjectType.OBJECT_TABLE: "ALTER TABLE",
+    ObjectType.OBJECT_INDEX: "ALTER INDEX",
+    ObjectType.OBJECT_VIEW: "ALTER VIEW",
+    ObjectType.OBJECT_MATVIEW: "ALTER MATERIALIZED VIEW",
+    ObjectType.OBJECT_SEQUENCE: "ALTER SEQUENCE",
+    ObjectType.OBJECT_FOREIGN_TABLE: "ALTER FOREIGN TABLE",
+}
+
+_REWRITE_COMMANDS = {
+    AT.AT_SetLogged: "SET LOGGED",
+    AT.AT_SetUnLogged: "SET UNLOGGED",
+    AT.AT_SetTableSpace: "SET TABLESPACE",
+    AT.AT_SetAccessMethod: "SET ACCESS METHOD",
+}
+
+
+def _command_name(subtype: AT) -> str:
+    """``AT_SetStatistics`` -> ``SET STATISTICS`` (for subcommands kept as OtherStatement)."""
+    text = subtype.name.removeprefix("AT_")
+    words: list[str] = []
+    for ch in text:
+        if ch.isupper() and words:
+            words.append(" ")
+        words.append(ch.upper())
+    return "".join(words)
+
+
+def alter_table(node: ast.AlterTableStmt, scope: Scope) -> Draft:
+    kind = _KIND.get(ObjectType(node.objtype or 0), "ALTER TABLE")
+    draft = Draft(kind=kind)
+    if node.relation is None:
+        return draft
+    table = names.relation(node.relation)
+    draft.lock(table, LockMode.ACCESS_SHARE)  # listed first; raised by the subcommands
+    for cmd in node.cmds or ():
+        if isinstance(cmd, ast.AlterTableCmd):
+            mode = _subcommand(cmd, table, scope, draft)
+            draft.lock(table, mode)
+    return draft
+
+
+def _subcommand(cmd: ast.AlterTableCmd, table: Relation, scope: Scope, draft: Draft) -> LockMode:
+    """Record one subcommand's actions and effects; return its lock on ``table``."""
+    subtype = AT(cmd.subtype or 0)
+    column = cmd.name or ""
+    if subtype is AT.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+        return _add_column(cmd, table, draft)
+    if subtype is AT.AT_DropColumn:
+        draft.actions.append(DropColumn(table, column=column, if_exists=bool(cmd.missing_ok),
+                                        cascade=cmd.behavior == DropBehavior.DROP_CASCADE))
+        draft.destroys_data = draft.breaks_running_code = True
+        return AE
+    if subtype is AT.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef):
+        return _alter_type(cmd.def_, column, table, scope, draft)
+    if subtype is AT.AT_SetNotNull:
+        validated = scope.context.pg_version >= 12 and scope.has_validated_not_null_check(
+            table, column)
+        draft.actions.append(SetNotNull(table, column=column,
+                                        has_validated_not_null_check=validated))
+        if not validated:
+            draft.scan(table)
+        return AE
+    if subtype is AT.AT_DropNotNull:
+        draft.actions.append(DropNotNull(table, column=column))
+        return AE
+    if subtype is AT.AT_ColumnDefault:
+        draft.actions.append(SetColumnDefault(table, column=column, dropped=cmd.def_ is None))
+        return AE
+    if subtype is AT.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
+        definition = columns.constraint(cmd.def_)
+        if definition is not None:
+            return _add_constraint(definition, table, draft)
+        return AE
+    if subtype is AT.AT_ValidateConstraint:
+        return _validate(column, table, scope, draft)
+    if subtype is AT.AT_DropConstraint:
+        draft.actions.append(DropConstraint(table, name=column, if_exists=bool(cmd.missing_ok),
+                                            cascade=cmd.behavior == DropBehavior.DROP_CASCADE))
+        return AE
+    if subtype in _REWRITE_COMMANDS:
+        draft.actions.append(TableRewriteCommand(table, command=_REWRITE_COMMANDS[subtype]))
+        draft.rewrite(table)
+        return AE
+    if subtype in (AT.AT_AttachPartition, AT.AT_DetachPartition, AT.AT_DetachPartitionFinalize):
+        return _partition(cmd, subtype, table, draft)
+    if subtype in (AT.AT_SetRelOptions, AT.AT_ResetRelOptions):
+        draft.actions.append(OtherStatement(table, command=_command_name(subtype)))
+        options = [f"{d.defnamespace}.{d.defname}" if d.defnamespace else d.defname or ""
+                   for d in cmd.def_ or () if isinstance(d, ast.DefElem)]
+        return storage_parameter_lock(options)
+    if subtype is AT.AT_SetExpression:
+        draft.rewrite(table)
+    draft.actions.append(OtherStatement(table, command=_command_name(subtype)))
+    return ALTER_TABLE_LOCKS.get(subtype, AE)
+
+
+def _add_column(cmd: ast.AlterTableCmd, table: Relation, draft: Draft) -> LockMode:
+    assert isinstance(cmd.def_, ast.ColumnDef)
+    col = columns.column(cmd.def_)
+    draft.actions.append(AddColumn(table, column=col, if_not_exists=bool(cmd.missing_ok)))
+    if (
+        col.default_volatility is Volatility.VOLATILE
+        or col.identity
+        or col.serial
+        or col.generated_stored
+    ):
+        draft.rewrite(table)
+    for con in col.constraints:
+        _constraint_effects(con, table, draft)
+    return AE
+
+
+def _constraint_effects(con: ConstraintDef, table: Relation, draft: Draft) -> None:
+    """Scans and referenced-table locks a new constraint causes."""
+    if con.kind in (ConstraintKind.CHECK, ConstraintKind.FOREIGN_KEY) and not con.not_valid:
+        draft.scan(table)
+        draft.validates_constraint = True
+    indexed = (ConstraintKind.UNIQUE, ConstraintKind.PRIMARY_KEY, ConstraintKind.EXCLUDE)
+    if con.kind in indexed and con.using_index is None:
+        draft.scan(table)
+    if con.kind is ConstraintKind.NOT_NULL and not con.not_valid:
+        draft.scan(table)
+    if con.kind is ConstraintKind.FOREIGN_KEY and con.references is not None:
+        draft.lock(con.references, SRE)
+
+
+def _add_constraint(con: ConstraintDef, table: Relation, draft: Draft) -> LockMode:
+    draft.actions.append(AddConstraint(table, constraint=con))
+    _constraint_effects(con, table, draft)
+    return SRE if con.kind is ConstraintKind.FOREIGN_KEY else AE
+
+
+def _validate(name: str, table: Relation, scope: Scope, draft: Draft) -> LockMode:
+    draft.actions.append(ValidateConstraint(table, name=name))
+    draft.scan(table)
+    draft.validates_constraint = True
+    earlier = scope.constraint(table, name)
+    if earlier is not None and earlier.references is not None:
+        draft.lock(earlier.references, LockMode.ROW_SHARE)
+    return SUE
+
+
+def _alter_type(
+    coldef: ast.ColumnDef, column: str, table: Relation, scope: Scope, draft: Draft
+) -> LockMode:
+    new_type = columns.column(coldef).type_name if coldef.typeName else "?"
+    old_type = scope.column_type(table, column)
+    free = rewrite_free(old_type, new_type) if old_type is not None else None
+    if coldef.raw_default is not None and free:
+        free = False  # USING recomputes every value
+    draft.actions.append(AlterColumnType(
+        table, column=column, new_type=new_type, using=coldef.raw_default is not None,
+        old_type=old_type, rewrite_free=free))
+    if not free:
+        draft.rewrite(table)
+        draft.breaks_running_code = True
+    return AE
+
+
+def _partition(cmd: ast.AlterTableCmd, subtype: AT, table: Relation, draft: Draft) -> LockMode:
+    spec = cmd.def_
+    partition = (
+        names.relation(spec.name)
+        if isinstance(spec, ast.PartitionCmd) and spec.name is not None
+        else None
+    )
+    concurrent = isinstance(spec, ast.PartitionCmd) and bool(spec.concurrent)
+    if subtype is AT.AT_AttachPartition:
+        draft.actions.append(TableRewriteCommand(table, command="ATTACH PARTITION"))
+        if partition is not None:
+            draft.lock(partition, AE)
+            draft.scan(partition)
+        return SUE
+    if subtype is AT.AT_DetachPartitionFinalize:
+        draft.actions.append(TableRewriteCommand(table, command="DETACH PARTITION FINALIZE"))
+        return SUE
+    draft.actions.append(TableRewriteCommand(table, command="DETACH PARTITION",
+                                             concurrently=concurrent))
+    if concurrent:
+        draft.requires_no_transaction = True
+    mode = SUE if concurrent else AE
+    if partition is not None:
+        draft.lock(partition, mode)
+    return mode
+

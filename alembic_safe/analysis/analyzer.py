@@ -1,0 +1,253 @@
+"""The analyzer: SQL text in, one :class:`StatementFacts` per statement out.
+
+:class:`Analyzer` keeps state across :meth:`Analyzer.feed` calls (statement index, relations
+created so far, the open transaction, constraints and column types declared earlier), so a
+migration can be fed one statement at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pglast
+from pglast import ast
+
+from alembic_safe.analysis import names
+from alembic_safe.analysis.draft import Draft
+from alembic_safe.analysis.facts import (
+    Action,
+    AddColumn,
+    AddConstraint,
+    AlterColumnType,
+    AnalysisContext,
+    ConstraintDef,
+    CreateIndex,
+    CreateTable,
+    Lock,
+    Position,
+    Relation,
+    StatementFacts,
+    TransactionControl,
+    ValidateConstraint,
+)
+from alembic_safe.analysis.source import Chunk, Source
+from alembic_safe.analysis.statements import draft_for
+
+_OPENS = frozenset({"BEGIN", "START TRANSACTION"})
+_CLOSES = frozenset({"COMMIT", "ROLLBACK", "PREPARE TRANSACTION"})
+
+
+class Analyzer:
+    """Stateful analyzer for one migration or file."""
+
+    def __init__(self, context: AnalysisContext | None = None) -> None:
+        self.context = context or AnalysisContext()
+        schema = self.context.default_schema
+        self._new: set[str] = {names.key_of(n, schema) for n in self.context.new_relations}
+        self._index = 0
+        self._tx: int | None = None  # open transaction id
+        self._last_tx = 0
+        self._model_open = self.context.in_transaction  # the runner's transaction still open
+        self._constraints: dict[tuple[str, str], ConstraintDef] = {}
+        self._validated_not_null: set[tuple[str, str]] = set()
+        self._column_types: dict[tuple[str, str], str] = {}
+        self._index_tables: dict[str, Relation] = {}
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def new_relations(self) -> frozenset[str]:
+        """Qualified names of the relations created so far (including the seeded ones)."""
+        return frozenset(self._new)
+
+    def feed(
+        self, sql: str, *, in_transaction: bool | None = None, line: int | None = None
+    ) -> list[StatementFacts]:
+        """Analyze the next piece of input; ``in_transaction`` and ``line`` override the model."""
+        results: list[StatementFacts] = []
+        for chunk, node, error in _parse(sql):
+            facts = self._facts(chunk, node, error, in_transaction)
+            if line is not None:
+                facts = dataclasses.replace(facts, position=Position(line=line, column=1))
+            results.append(facts)
+        return results
+
+    # ------------------------------------------------------------------ Scope protocol
+
+    def _key(self, rel: Relation) -> str:
+        return names.qualified_key(rel, self.context.default_schema)
+
+    def is_new(self, rel: Relation | None) -> bool:
+        return rel is not None and self._key(rel) in self._new
+
+    def column_type(self, table: Relation, column: str) -> str | None:
+        declared = self._column_types.get((self._key(table), column))
+        if declared is not None:
+            return declared
+        catalog = self.context.catalog
+        if catalog is None:
+            return None
+        for key in (self._key(table), table.qualified):
+            info = catalog.columns.get((key, column))
+            if info is not None:
+                return info.type_name
+        return None
+
+    def has_validated_not_null_check(self, table: Relation, column: str) -> bool:
+        if (self._key(table), column) in self._validated_not_null:
+            return True
+        catalog = self.context.catalog
+        if catalog is None:
+            return False
+        return any(column in catalog.validated_not_null_checks.get(key, frozenset())
+                   for key in (self._key(table), table.qualified))
+
+    def constraint(self, table: Relation, name: str) -> ConstraintDef | None:
+        return self._constraints.get((self._key(table), name))
+
+    def index_table(self, index: Relation) -> Relation | None:
+        return self._index_tables.get(self._key(index))
+
+    # ------------------------------------------------------------------ internals
+
+    def _facts(
+        self, chunk: Chunk, node: ast.Node | None, error: str | None, forced: bool | None
+    ) -> StatementFacts:
+        index = self._index
+        self._index += 1
+        if node is None:
+            in_tx, tx_id = self._transaction(None, forced)
+            return StatementFacts(sql=chunk.sql, index=index, position=chunk.position,
+                                  kind="PARSE ERROR", in_transaction=in_tx,
+                                  transaction_id=tx_id, comments=chunk.comments,
+                                  parse_error=error)
+        draft = draft_for(node, self)
+        control = next((a.command for a in draft.actions if isinstance(a, TransactionControl)),
+                       None)
+        in_tx, tx_id = self._transaction(control, forced)
+        facts = StatementFacts(
+            sql=chunk.sql,
+            index=index,
+            position=chunk.position,
+            kind=draft.kind,
+            actions=tuple(self._mark(a) for a in draft.actions),
+            locks=tuple(Lock(rel, mode, is_new=self.is_new(rel))
+                        for rel, mode in draft.locks.items()),
+            rewrites=tuple(draft.rewrites),
+            scans=tuple(draft.scans),
+            validates_constraint=draft.validates_constraint,
+            requires_no_transaction=draft.requires_no_transaction,
+            in_transaction=in_tx,
+            transaction_id=tx_id,
+            destroys_data=draft.destroys_data,
+            breaks_running_code=draft.breaks_running_code,
+            comments=chunk.comments,
+        )
+        self._remember(draft)
+        return facts
+
+    def _mark(self, action: Action) -> Action:
+        if self.is_new(action.table):
+            return dataclasses.replace(action, is_new=True)
+        return action
+
+    def _open(self) -> int:
+        self._last_tx += 1
+        self._tx = self._last_tx
+        return self._tx
+
+    def _transaction(self, control: str | None, forced: bool | None) -> tuple[bool, int | None]:
+        """(in_transaction, transaction_id) of the next statement; updates the open transaction."""
+        command = (control or "").removesuffix(" AND CHAIN")
+        if forced is False:
+            self._tx = None
+            return False, None
+        if forced is None and self._tx is None and self._model_open:
+            self._model_open = False
+            self._open()
+        if command in _OPENS:
+            tx = self._tx if self._tx is not None else self._open()
+            return True, tx
+        if self._tx is None:
+            if forced:
+                return True, self._open()
+            return False, None
+        tx = self._tx
+        if command in _CLOSES:
+            self._tx = None
+            if control and control.endswith("AND CHAIN"):
+                self._open()
+        return True, tx
+
+    def _remember(self, draft: Draft) -> None:
+        """Apply what the statement created, dropped, renamed or declared."""
+        for action in draft.actions:
+            key = self._key(action.table) if action.table is not None else ""
+            if isinstance(action, CreateTable):
+                for col in action.columns:
+                    self._column_types[(key, col.name)] = col.type_name
+            elif isinstance(action, AddColumn):
+                self._column_types[(key, action.column.name)] = action.column.type_name
+            elif isinstance(action, AlterColumnType):
+                self._column_types[(key, action.column)] = action.new_type
+            elif isinstance(action, AddConstraint):
+                self._constraint_added(key, action.constraint)
+            elif isinstance(action, ValidateConstraint):
+                known = self._constraints.get((key, action.name))
+                if known is not None and known.not_null_check_column:
+                    self._validated_not_null.add((key, known.not_null_check_column))
+            elif isinstance(action, CreateIndex) and action.index and action.table is not None:
+                index = Relation(action.index, action.table.schema)
+                self._index_tables[self._key(index)] = action.table
+        for rel in draft.creates:
+            self._new.add(self._key(rel))
+        for rel in draft.drops:
+            self._new.discard(self._key(rel))
+        for old, new in draft.renames:
+            if self._key(old) in self._new:
+                self._new.discard(self._key(old))
+                self._new.add(self._key(new))
+
+    def _constraint_added(self, key: str, con: ConstraintDef) -> None:
+        if con.name:
+            self._constraints[(key, con.name)] = con
+        if con.not_null_check_column and not con.not_valid:
+            self._validated_not_null.add((key, con.not_null_check_column))
+
+
+def _parse(sql: str) -> list[tuple[Chunk, ast.Node | None, str | None]]:
+    """(chunk, parsed statement or None, parse error) for each statement of ``sql``."""
+    source = Source(sql)
+    try:
+        raws = pglast.parse_sql(sql)
+    except pglast.parser.ParseError:
+        raws = None
+    if raws is not None:
+        chunks = source.chunks(source.spans_from_parser(raws))
+        return [(c, r.stmt, None) for c, r in zip(chunks, raws, strict=True)]
+    out: list[tuple[Chunk, ast.Node | None, str | None]] = []
+    for chunk in source.chunks(source.spans_from_scanner()):
+        try:
+            parsed = pglast.parse_sql(chunk.sql)
+        except pglast.parser.ParseError as exc:
+            out.append((chunk, None, _error(exc, chunk, source)))
+            continue
+        if len(parsed) == 1:
+            out.append((chunk, parsed[0].stmt, None))
+        else:  # a body the scanner split wrongly would parse as several; keep the first
+            out.append((chunk, None, f"cannot split statement at line {chunk.position.line}"))
+    return out
+
+
+def _error(exc: pglast.parser.ParseError, chunk: Chunk, source: Source) -> str:
+    message = str(exc.args[0]) if exc.args else str(exc)
+    offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+    if offset is None:  # "at end of input"
+        offset = len(chunk.sql)
+    where = source.position(chunk.start + min(max(offset, 0), len(chunk.sql)))
+    return f"{message} at line {where.line}, column {where.column}"
+
+
+def analyze(sql: str, context: AnalysisContext | None = None) -> list[StatementFacts]:
+    """Analyze every statement of ``sql`` (empty input gives [])."""
+    return Analyzer(context).feed(sql)

@@ -1,0 +1,66 @@
+"""What a statement handler reports, and what it may ask about earlier statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from alembic_safe.analysis.facts import (
+    Action,
+    AnalysisContext,
+    ConstraintDef,
+    LockMode,
+    Relation,
+)
+
+
+@dataclass
+class Draft:
+    """Facts of one statement under construction (``is_new`` is filled in afterwards)."""
+
+    kind: str
+    actions: list[Action] = field(default_factory=list)
+    locks: dict[Relation, LockMode] = field(default_factory=dict)
+    rewrites: list[Relation] = field(default_factory=list)
+    scans: list[Relation] = field(default_factory=list)
+    validates_constraint: bool = False
+    requires_no_transaction: bool = False
+    destroys_data: bool = False
+    breaks_running_code: bool = False
+    #: relations this statement creates / drops / renames (old, new)
+    creates: list[Relation] = field(default_factory=list)
+    drops: list[Relation] = field(default_factory=list)
+    renames: list[tuple[Relation, Relation]] = field(default_factory=list)
+
+    def lock(self, relation: Relation, mode: LockMode) -> None:
+        """Record a lock; a relation locked twice keeps the stronger mode."""
+        current = self.locks.get(relation)
+        if current is None or mode > current:
+            self.locks[relation] = mode
+
+    def rewrite(self, relation: Relation) -> None:
+        if relation not in self.rewrites:
+            self.rewrites.append(relation)
+
+    def scan(self, relation: Relation) -> None:
+        if relation not in self.scans:
+            self.scans.append(relation)
+
+
+class Scope(Protocol):
+    """Read access to the analysis context and to what earlier statements did."""
+
+    @property
+    def context(self) -> AnalysisContext: ...
+
+    def column_type(self, table: Relation, column: str) -> str | None:
+        """The column's type before this statement (catalog, or declared earlier)."""
+
+    def has_validated_not_null_check(self, table: Relation, column: str) -> bool:
+        """A validated CHECK (column IS NOT NULL) exists (catalog, or earlier statements)."""
+
+    def constraint(self, table: Relation, name: str) -> ConstraintDef | None:
+        """A constraint added earlier in the input, by table and name."""
+
+    def index_table(self, index: Relation) -> Relation | None:
+        """The table of an index created earlier in the input."""

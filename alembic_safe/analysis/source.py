@@ -1,0 +1,140 @@
+"""SQL text to statement chunks: spans, comments and positions, from one scan of the input.
+
+The whole input is scanned once with PostgreSQL's own lexer (``pglast.parser.scan``), so
+comments inside string literals or dollar-quoted bodies are never mistaken for comments, and
+statement boundaries are the real semicolons. The parser's statement locations are used when
+the whole input parses (fast path); otherwise statements are split at top-level semicolons.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from pglast import parser
+from pglast.ast import RawStmt
+
+from alembic_safe.analysis.facts import Position
+
+_COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One statement's text and where it is."""
+
+    sql: str  # without the trailing semicolon, stripped
+    start: int  # character offset of the first token
+    end: int  # character offset just past the last token
+    position: Position
+    comments: tuple[str, ...]
+
+
+class Source:
+    """The scanned input: tokens, comments and line starts."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+        self._line_starts = [0] + [i + 1 for i, ch in enumerate(sql) if ch == "\n"]
+        self.code: list[tuple[int, int, bool]] = []  # (start, end exclusive, is semicolon)
+        self.comments: list[tuple[int, int]] = []
+        for start, end, name in _tokens(sql):
+            if name in _COMMENTS:
+                self.comments.append((start, end))
+            else:
+                self.code.append((start, end, name == "ASCII_59"))
+        self._code_starts = [c[0] for c in self.code]
+
+    def position(self, offset: int) -> Position:
+        """1-based line and column of a character offset."""
+        line = bisect_right(self._line_starts, offset)
+        return Position(line=line, column=offset - self._line_starts[line - 1] + 1)
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self._line_starts, offset)
+
+    def spans_from_parser(self, stmts: tuple[RawStmt, ...]) -> list[tuple[int, int]]:
+        """(first token, past last token) of each parsed statement."""
+        spans = []
+        for raw in stmts:
+            start = raw.stmt_location or 0
+            stop = start + raw.stmt_len if raw.stmt_len else len(self.sql)
+            spans.append(self._tighten(start, stop))
+        return spans
+
+    def spans_from_scanner(self) -> list[tuple[int, int]]:
+        """Statements split at top-level semicolons (for input the parser rejects)."""
+        spans: list[tuple[int, int]] = []
+        first: int | None = None
+        last = 0
+        for start, end, semicolon in self.code:
+            if semicolon:
+                if first is not None:
+                    spans.append((first, last))
+                first = None
+            else:
+                if first is None:
+                    first = start
+                last = end
+        if first is not None:
+            spans.append((first, last))
+        return spans
+
+    def _tighten(self, start: int, stop: int) -> tuple[int, int]:
+        """Shrink a span to its first and last non-semicolon token."""
+        i = bisect_right(self._code_starts, start - 1)
+        first = last = None
+        while i < len(self.code) and self.code[i][0] < stop:
+            tok_start, tok_end, semicolon = self.code[i]
+            if not semicolon:
+                if first is None:
+                    first = tok_start
+                last = tok_end
+            i += 1
+        if first is None or last is None:
+            return start, stop
+        return first, last
+
+    def chunks(self, spans: list[tuple[int, int]]) -> list[Chunk]:
+        """Chunks for the spans, each with the comments that belong to it.
+
+        A comment belongs to the statement it is inside, to the statement whose last line it
+        trails (``...; -- note``), or else to the next statement.
+        """
+        owners: list[list[str]] = [[] for _ in spans]
+        ends = [self.line_of(max(end - 1, start)) for start, end in spans]
+        j = 0
+        for c_start, c_end in self.comments:
+            line = self.line_of(c_start)
+            while j < len(spans) and spans[j][1] <= c_start and ends[j] != line:
+                j += 1
+            if j < len(spans):
+                owners[j].append(self._comment_text(c_start, c_end))
+        return [
+            Chunk(
+                sql=self.sql[start:end],
+                start=start,
+                end=end,
+                position=self.position(start),
+                comments=tuple(owners[k]),
+            )
+            for k, (start, end) in enumerate(spans)
+        ]
+
+    def _comment_text(self, start: int, end: int) -> str:
+        text = self.sql[start:end]
+        if text.startswith("--"):
+            return text[2:].strip()
+        return text[2:-2].strip() if text.endswith("*/") else text[2:].strip()
+
+
+def _tokens(sql: str) -> list[tuple[int, int, str]]:
+    """(start, end exclusive, token name) of every token; text the lexer rejects from some
+    point on (an unterminated quote or comment) becomes one final opaque token."""
+    try:
+        return [(t.start, t.end + 1, t.name) for t in parser.scan(sql)]
+    except parser.ParseError as exc:
+        bad = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+        bad = min(max(bad, 0), len(sql))
+        head = _tokens(sql[:bad]) if 0 < bad < len(sql) else []
+        return [*head, (bad, len(sql.rstrip()), "OPAQUE")] if sql[bad:].strip() else head
