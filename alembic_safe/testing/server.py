@@ -1,0 +1,210 @@
+"""A PostgreSQL server for tests, the demo and users' own suites.
+
+``start_server()`` picks the server in this order: the one named by
+``ALEMBIC_SAFE_TEST_DATABASE_URL``, a throwaway cluster from the system's ``initdb``/``pg_ctl``,
+then the embedded server of the ``pgserver`` package. ``embedded_server()`` prefers pgserver.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import URL, make_url
+
+from alembic_safe.testing import cluster, embedded
+from alembic_safe.testing.errors import ServerError
+from alembic_safe.testing.started import Started
+
+ENV_VAR = "ALEMBIC_SAFE_TEST_DATABASE_URL"
+Prefer = Literal["auto", "env", "system", "pgserver"]
+
+
+class PostgresServer:
+    """A running server: its maintenance database URL, version and database management."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pid: int | None = None,
+        directory: Path | None = None,
+        shutdown: Callable[[], None] | None = None,
+        source: str = "url",
+    ) -> None:
+        self._url: URL = _as_psycopg_url(url)
+        self.pid = pid
+        """The postmaster's process id when this object started the server, else None."""
+        self.directory = directory
+        """The temporary directory holding the cluster when this object made it, else None."""
+        self.source = source
+        """Where the server came from: ``"url"``, ``"system"`` or ``"pgserver"``."""
+        self._shutdown = shutdown
+        self._version: int | None = None
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL (``postgresql+psycopg://...``) of the maintenance database."""
+        return self._url.render_as_string(hide_password=False)
+
+    @property
+    def version(self) -> int:
+        """The server's major version, e.g. 15."""
+        if self._version is None:
+            with self._connect() as connection:
+                row = connection.execute("SHOW server_version_num").fetchone()
+            assert row is not None
+            self._version = int(str(row[0])) // 10000
+        return self._version
+
+    def database_url(self, name: str) -> str:
+        """SQLAlchemy URL of database ``name`` on this server."""
+        return self._url.set(database=name).render_as_string(hide_password=False)
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create database ``name`` (cloned from ``template`` when given); return its URL."""
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        with self._connect() as connection:
+            if template is not None:
+                _terminate(connection, template)
+            connection.execute(statement)
+        return self.database_url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop database ``name`` if it exists, terminating its other sessions first."""
+        with self._connect() as connection:
+            if not _exists(connection, name):
+                return
+            identifier = sql.Identifier(name)
+            connection.execute(
+                sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false IS_TEMPLATE false")
+                .format(identifier)
+            )
+            _terminate(connection, name)
+            connection.execute(sql.SQL("DROP DATABASE {}").format(identifier))
+
+    def stop(self) -> None:
+        """Stop the server if this object started it (no-op for a server given by URL)."""
+        shutdown, self._shutdown = self._shutdown, None
+        if shutdown is not None:
+            shutdown()
+
+    def __enter__(self) -> PostgresServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"PostgresServer({self._url.render_as_string()!r}, source={self.source!r})"
+
+    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
+        """An autocommit psycopg connection to the maintenance database."""
+        try:
+            return psycopg.connect(_libpq_conninfo(self._url), autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ServerError(
+                f"cannot connect to PostgreSQL at {self._url.render_as_string()}: {first}"
+            ) from exc
+
+
+def start_server(prefer: Prefer = "auto") -> PostgresServer:
+    """Start (or attach to) a server: env URL, else system binaries, else pgserver.
+
+    ``prefer`` forces one source: ``"env"``, ``"system"`` or ``"pgserver"``.
+    """
+    url = os.environ.get(ENV_VAR, "").strip()
+    if prefer == "env" or (prefer == "auto" and url):
+        if not url:
+            raise ServerError(f"{ENV_VAR} is not set: set it to a maintenance database URL")
+        return _from_env(url)
+    if prefer == "pgserver":
+        return _wrap(embedded.start())
+    if prefer == "system" or (prefer == "auto" and cluster.available()):
+        return _wrap(cluster.start())
+    if not embedded.available():
+        raise ServerError(
+            "no PostgreSQL server: set ALEMBIC_SAFE_TEST_DATABASE_URL, put initdb/pg_ctl on "
+            "PATH, or install the embedded server with pip install 'alembic-safe[embedded]'"
+        )
+    return _wrap(embedded.start())
+
+
+def embedded_server() -> PostgresServer:
+    """The embedded server (pgserver); the system binaries when pgserver is not installed."""
+    if embedded.available():
+        return _wrap(embedded.start())
+    if cluster.available():
+        print("pgserver is not installed (pip install 'alembic-safe[embedded]'); "
+              "using the system's PostgreSQL (initdb/pg_ctl) instead")
+        return _wrap(cluster.start())
+    raise ServerError(
+        "no embedded PostgreSQL: install it with pip install 'alembic-safe[embedded]' "
+        "(or put PostgreSQL's initdb/pg_ctl on PATH)"
+    )
+
+
+def _wrap(started: Started) -> PostgresServer:
+    return PostgresServer(
+        started.url, pid=started.pid, directory=started.directory,
+        shutdown=started.shutdown, source=started.source,
+    )
+
+
+def _from_env(url: str) -> PostgresServer:
+    """Attach to the server named by the environment variable, checking it answers."""
+    try:
+        server = PostgresServer(url, source="url")
+    except ServerError as exc:
+        raise ServerError(f"{ENV_VAR}: {exc}") from exc
+    server.version  # noqa: B018 - connect now so a wrong URL fails here, clearly
+    return server
+
+
+def _as_psycopg_url(url: str) -> URL:
+    """Parse ``url`` and make it use the psycopg 3 driver."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ServerError(f"not a database URL: {url!r} ({exc})") from exc
+    if parsed.get_backend_name() != "postgresql":
+        raise ServerError(f"not a PostgreSQL URL: {parsed.render_as_string()!r}")
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def _libpq_conninfo(url: URL) -> str:
+    """The libpq connection string for a SQLAlchemy URL (query keys kept, e.g. host, sslmode)."""
+    params = {
+        "host": url.host, "port": url.port, "user": url.username,
+        "password": url.password, "dbname": url.database,
+    }
+    given = {key: str(value) for key, value in params.items() if value is not None}
+    for key, value in url.query.items():
+        given[key] = value if isinstance(value, str) else value[-1]
+    return psycopg.conninfo.make_conninfo("", **given)
+
+
+def _exists(connection: psycopg.Connection[tuple[object, ...]], name: str) -> bool:
+    row = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+def _terminate(connection: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    connection.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = %s AND pid <> pg_backend_pid()",
+        (name,),
+    )
