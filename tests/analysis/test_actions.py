@@ -1,0 +1,325 @@
+"""Actions, rewrites, scans and flags per statement (table-driven), and parser traps."""
+
+from __future__ import annotations
+
+import pytest
+from analysis_helpers import one
+
+from alembic_safe.analysis import Analyzer, analyze
+from alembic_safe.analysis.facts import (
+    AddColumn,
+    AddConstraint,
+    AlterColumnType,
+    AlterEnum,
+    AnalysisContext,
+    ConstraintKind,
+    CreateIndex,
+    CreateTable,
+    DropColumn,
+    DropConstraint,
+    DropNotNull,
+    DropObject,
+    LockTable,
+    ModifyRows,
+    OtherStatement,
+    Reindex,
+    Relation,
+    Rename,
+    SetColumnDefault,
+    SetNotNull,
+    SetSetting,
+    TableRewriteCommand,
+    TransactionControl,
+    Truncate,
+    ValidateConstraint,
+)
+
+T = Relation("t")
+
+ACTIONS: list[tuple[str, object]] = [
+    ("CREATE TABLE IF NOT EXISTS t (id int)", CreateTable),
+    ("CREATE TABLE t AS SELECT 1", CreateTable),
+    ("CREATE INDEX ix ON t (a)", CreateIndex),
+    ("DROP TABLE t", DropObject),
+    ("REINDEX INDEX ix", Reindex),
+    ("ALTER TABLE t ADD COLUMN a int", AddColumn),
+    ("ALTER TABLE t DROP COLUMN a", DropColumn),
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint", AlterColumnType),
+    ("ALTER TABLE t ALTER COLUMN a SET NOT NULL", SetNotNull),
+    ("ALTER TABLE t ALTER COLUMN a DROP NOT NULL", DropNotNull),
+    ("ALTER TABLE t ALTER COLUMN a SET DEFAULT 1", SetColumnDefault),
+    ("ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)", AddConstraint),
+    ("ALTER TABLE t VALIDATE CONSTRAINT c", ValidateConstraint),
+    ("ALTER TABLE t DROP CONSTRAINT c", DropConstraint),
+    ("ALTER TABLE t RENAME COLUMN a TO b", Rename),
+    ("VACUUM FULL t", TableRewriteCommand),
+    ("LOCK TABLE t", LockTable),
+    ("TRUNCATE t", Truncate),
+    ("UPDATE t SET a = 1", ModifyRows),
+    ("ALTER TYPE e ADD VALUE 'x'", AlterEnum),
+    ("SET lock_timeout = '1s'", SetSetting),
+    ("BEGIN", TransactionControl),
+    ("GRANT SELECT ON t TO r", OtherStatement),
+]
+
+
+@pytest.mark.parametrize(("sql", "kind"), ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_action_types(sql: str, kind: type) -> None:
+    assert [type(a) for a in one(sql).actions] == [kind]
+
+
+def test_several_actions_in_one_alter_table() -> None:
+    stmt = one("ALTER TABLE claims ADD COLUMN token uuid DEFAULT gen_random_uuid(), "
+               "ALTER COLUMN region SET NOT NULL, DROP COLUMN legacy, "
+               "ALTER COLUMN x SET STATISTICS 100")
+    assert [type(a).__name__ for a in stmt.actions] == [
+        "AddColumn", "SetNotNull", "DropColumn", "OtherStatement"]
+    assert stmt.rewrites == (Relation("claims"),)
+    assert stmt.scans == (Relation("claims"),)
+    assert stmt.destroys_data and stmt.breaks_running_code
+
+
+@pytest.mark.parametrize(("sql", "column"), [
+    ("ALTER TABLE t ADD region text NOT NULL", "region"),
+    ("ALTER TABLE t ADD COLUMN IF NOT EXISTS region text", "region"),
+])
+def test_add_without_column_keyword(sql: str, column: str) -> None:
+    (action,) = one(sql).actions
+    assert isinstance(action, AddColumn) and action.column.name == column
+
+
+def test_alter_without_column_keyword() -> None:
+    (action,) = one("ALTER TABLE t ALTER amount TYPE bigint").actions
+    assert isinstance(action, AlterColumnType)
+    assert (action.column, action.new_type) == ("amount", "bigint")
+
+
+def test_quoted_and_schema_qualified_names() -> None:
+    (action,) = one('CREATE INDEX "Ix" ON billing."Claims" ("Status")').actions
+    assert isinstance(action, CreateIndex)
+    assert action.table == Relation("Claims", "billing")
+    assert (action.index, action.columns) == ("Ix", ("Status",))
+    (action,) = one("ALTER TABLE Billing.CLAIMS DROP COLUMN Note").actions
+    assert action.table == Relation("claims", "billing")
+
+
+REWRITES: list[tuple[str, bool]] = [
+    ("ALTER TABLE t ADD COLUMN a uuid DEFAULT gen_random_uuid()", True),
+    ("ALTER TABLE t ADD COLUMN a timestamptz DEFAULT clock_timestamp()", True),
+    ("ALTER TABLE t ADD COLUMN a timestamptz DEFAULT now()", False),
+    ("ALTER TABLE t ADD COLUMN a int DEFAULT 0", False),
+    ("ALTER TABLE t ADD COLUMN a bigserial", True),
+    ("ALTER TABLE t ADD COLUMN a int GENERATED ALWAYS AS IDENTITY", True),
+    ("ALTER TABLE t ADD COLUMN a int GENERATED ALWAYS AS (b * 2) STORED", True),
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint", True),
+    ("ALTER TABLE t SET LOGGED", True),
+    ("ALTER TABLE t SET UNLOGGED", True),
+    ("ALTER TABLE t SET TABLESPACE fast", True),
+    ("ALTER TABLE t SET ACCESS METHOD heap", True),
+    ("VACUUM FULL t", True),
+    ("CLUSTER t USING ix", True),
+    ("VACUUM t", False),
+    ("ALTER TABLE t ALTER COLUMN a SET DEFAULT random()", False),
+]
+
+
+@pytest.mark.parametrize(("sql", "rewrites"), REWRITES, ids=[r[0] for r in REWRITES])
+def test_rewrites(sql: str, rewrites: bool) -> None:
+    assert one(sql).rewrites == ((T,) if rewrites else ())
+
+
+SCANS: list[tuple[str, bool, bool]] = [
+    # sql, scans t, validates a constraint
+    ("ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)", True, True),
+    ("ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID", False, False),
+    ("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id)", True, True),
+    ("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) NOT VALID", False, False),
+    ("ALTER TABLE t ADD CONSTRAINT k UNIQUE (a)", True, False),
+    ("ALTER TABLE t ADD CONSTRAINT k UNIQUE USING INDEX ix", False, False),
+    ("ALTER TABLE t ADD PRIMARY KEY (id)", True, False),
+    ("ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY USING INDEX ix", False, False),
+    ("ALTER TABLE t ALTER COLUMN a SET NOT NULL", True, False),
+    ("ALTER TABLE t VALIDATE CONSTRAINT c", True, True),
+    ("ALTER TABLE t ADD COLUMN a int REFERENCES u (id)", True, True),
+    ("ALTER TABLE t ADD COLUMN a int", False, False),
+]
+
+
+@pytest.mark.parametrize(("sql", "scans", "validates"), SCANS, ids=[s[0] for s in SCANS])
+def test_scans(sql: str, scans: bool, validates: bool) -> None:
+    stmt = one(sql)
+    assert stmt.scans == ((T,) if scans else ())
+    assert stmt.validates_constraint is validates
+
+
+def test_constraint_details() -> None:
+    stmt = one("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a, b) REFERENCES s.u (x, y) "
+               "NOT VALID, ADD CONSTRAINT nn CHECK (c IS NOT NULL), "
+               "ADD CONSTRAINT k UNIQUE USING INDEX ix")
+    fk, nn, k = (a.constraint for a in stmt.actions if isinstance(a, AddConstraint))
+    assert (fk.kind, fk.name, fk.columns, fk.not_valid, fk.references) == (
+        ConstraintKind.FOREIGN_KEY, "fk", ("a", "b"), True, Relation("u", "s"))
+    assert (nn.kind, nn.not_null_check_column) == (ConstraintKind.CHECK, "c")
+    assert (k.kind, k.using_index) == (ConstraintKind.UNIQUE, "ix")
+
+
+def test_set_not_null_after_validated_check_in_same_input_skips_scan() -> None:
+    facts = analyze(
+        "ALTER TABLE t ADD CONSTRAINT nn CHECK (a IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+        "ALTER TABLE t VALIDATE CONSTRAINT nn;\n"
+        "ALTER TABLE t ALTER COLUMN a SET NOT NULL;"
+    )
+    assert facts[1].scans == (T,)  # the check is not validated yet
+    (action,) = facts[3].actions
+    assert isinstance(action, SetNotNull) and action.has_validated_not_null_check
+    assert facts[3].scans == ()
+
+
+def test_validated_check_does_not_help_before_pg12() -> None:
+    facts = analyze("ALTER TABLE t ADD CONSTRAINT nn CHECK (a IS NOT NULL);\n"
+                    "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+                    AnalysisContext(pg_version=11))
+    assert facts[1].scans == (T,)
+
+
+FLAGS: list[tuple[str, bool, bool]] = [
+    # sql, destroys_data, breaks_running_code
+    ("DROP TABLE t", True, True),
+    ("DROP SCHEMA s", True, False),
+    ("DROP TYPE e", True, False),
+    ("DROP VIEW v", False, True),
+    ("DROP FUNCTION f()", False, False),
+    ("DROP FUNCTION f() CASCADE", True, False),
+    ("DROP INDEX ix", False, False),
+    ("TRUNCATE t", True, False),
+    ("DELETE FROM t", True, False),
+    ("DELETE FROM t WHERE id = 1", False, False),
+    ("ALTER TABLE t DROP COLUMN a", True, True),
+    ("ALTER TABLE t RENAME TO u", False, True),
+    ("ALTER TABLE t RENAME COLUMN a TO b", False, True),
+    ("ALTER VIEW v RENAME TO w", False, True),
+    ("ALTER TYPE e RENAME VALUE 'a' TO 'b'", False, True),
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint", False, True),
+    ("ALTER TABLE t ADD COLUMN a int", False, False),
+]
+
+
+@pytest.mark.parametrize(("sql", "destroys", "breaks"), FLAGS, ids=[f[0] for f in FLAGS])
+def test_data_loss_and_breaking_flags(sql: str, destroys: bool, breaks: bool) -> None:
+    stmt = one(sql)
+    assert (stmt.destroys_data, stmt.breaks_running_code) == (destroys, breaks)
+
+
+NO_TRANSACTION: list[tuple[str, bool]] = [
+    ("CREATE INDEX CONCURRENTLY ix ON t (a)", True),
+    ("DROP INDEX CONCURRENTLY ix", True),
+    ("REINDEX INDEX CONCURRENTLY ix", True),
+    ("ALTER TABLE t DETACH PARTITION p CONCURRENTLY", True),
+    ("VACUUM t", True),
+    ("CREATE DATABASE d", True),
+    ("DROP DATABASE d", True),
+    ("CREATE TABLESPACE ts LOCATION '/x'", True),
+    ("ALTER SYSTEM SET work_mem = '4MB'", True),
+    ("CREATE INDEX ix ON t (a)", False),
+    ("ANALYZE t", False),
+    ("ALTER TYPE e ADD VALUE 'x'", False),
+]
+
+
+@pytest.mark.parametrize(("sql", "required"), NO_TRANSACTION, ids=[n[0] for n in NO_TRANSACTION])
+def test_requires_no_transaction(sql: str, required: bool) -> None:
+    assert one(sql).requires_no_transaction is required
+
+
+def test_enum_add_value_needs_autocommit_before_pg12_only() -> None:
+    assert one("ALTER TYPE e ADD VALUE 'x'", pg_version=11).requires_no_transaction
+    (action,) = one("ALTER TYPE s.e ADD VALUE IF NOT EXISTS 'x' BEFORE 'y'").actions
+    assert action == AlterEnum(Relation("e", "s"), add_value="x", if_not_exists=True,
+                               positioned=True)
+
+
+def test_modify_rows_details() -> None:
+    (ins,) = one("INSERT INTO t SELECT * FROM s").actions
+    assert isinstance(ins, ModifyRows) and ins.from_select and ins.command == "INSERT"
+    (ins,) = one("INSERT INTO t VALUES (1)").actions
+    assert isinstance(ins, ModifyRows) and not ins.from_select
+    for sql in ("UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 1000",
+                "UPDATE t SET a = 1 WHERE id >= 1 AND id < 1000",
+                "UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t WHERE a IS NULL LIMIT 500)",
+                "DELETE FROM t WHERE ctid = ANY (ARRAY(SELECT ctid FROM t LIMIT 10))"):
+        (action,) = one(sql).actions
+        assert isinstance(action, ModifyRows) and action.batched and action.has_where, sql
+    (action,) = one("UPDATE t SET a = 1 WHERE a IS NULL").actions
+    assert isinstance(action, ModifyRows) and action.has_where and not action.batched
+
+
+SETTINGS: list[tuple[str, SetSetting]] = [
+    ("SET lock_timeout = '3s'", SetSetting(None, name="lock_timeout", value="3s")),
+    ("SET LOCAL lock_timeout TO 3000", SetSetting(None, name="lock_timeout", value="3000",
+                                                   local=True)),
+    ("SET lock_timeout TO DEFAULT", SetSetting(None, name="lock_timeout", value="default")),
+    ("RESET lock_timeout", SetSetting(None, name="lock_timeout", value=None)),
+    ("RESET ALL", SetSetting(None, name="all", value=None)),
+    ("SELECT set_config('lock_timeout', '2s', true)",
+     SetSetting(None, name="lock_timeout", value="2s", local=True)),
+    ("SELECT pg_catalog.set_config('Lock_Timeout', '2s', false)",
+     SetSetting(None, name="lock_timeout", value="2s")),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), SETTINGS, ids=[s[0] for s in SETTINGS])
+def test_settings(sql: str, expected: SetSetting) -> None:
+    assert one(sql).actions == (expected,)
+
+
+TRAPS: list[tuple[str, str, type]] = [
+    ("-- CREATE INDEX ix ON t (a);\nSELECT 1", "SELECT", OtherStatement),
+    ("/* ALTER TABLE t DROP COLUMN a; */ SELECT 1", "SELECT", OtherStatement),
+    ("INSERT INTO log (msg) VALUES ('DROP TABLE t; TRUNCATE t')", "INSERT", ModifyRows),
+    ("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ CREATE INDEX ix ON t (a); $$",
+     "CREATE FUNCTION", OtherStatement),
+    ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$ BEGIN DROP TABLE t; "
+     "END $body$", "CREATE FUNCTION", OtherStatement),
+    ("DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$", "DO", OtherStatement),
+]
+
+
+@pytest.mark.parametrize(("sql", "kind", "action"), TRAPS, ids=[t[0][:40] for t in TRAPS])
+def test_sql_hidden_in_comments_strings_and_bodies_is_not_analyzed(
+    sql: str, kind: str, action: type
+) -> None:
+    stmt = one(sql)
+    assert stmt.kind == kind
+    assert [type(a) for a in stmt.actions] == [action]
+    assert not stmt.destroys_data
+    assert [lock.relation.name for lock in stmt.locks] == (["log"] if kind == "INSERT" else [])
+
+
+def test_new_relations_are_marked() -> None:
+    facts = analyze(
+        "CREATE TABLE fresh (id bigint PRIMARY KEY, status text);\n"
+        "CREATE INDEX ix_fresh ON fresh (status);\n"
+        "ALTER TABLE public.fresh ADD CONSTRAINT c CHECK (status <> '');\n"
+        "CREATE INDEX ix_old ON old (a);\n"
+        "DROP TABLE fresh;\n"
+        "ALTER TABLE fresh ADD COLUMN a int;"
+    )
+    assert all(a.is_new for a in facts[1].actions + facts[2].actions)
+    assert all(lock.is_new for lock in facts[1].locks + facts[2].locks)
+    assert not any(a.is_new for a in facts[3].actions)
+    assert not facts[3].locks[0].is_new
+    assert facts[4].actions[0].is_new  # dropping what this input created
+    assert not facts[5].actions[0].is_new  # dropped: no longer new
+
+
+def test_new_relations_state_and_seed() -> None:
+    analyzer = Analyzer(AnalysisContext(new_relations=frozenset({"seeded", "s.other"})))
+    facts = analyzer.feed("CREATE INDEX ix ON seeded (a); CREATE INDEX iy ON s.other (a);"
+                          "CREATE INDEX iz ON other (a); CREATE TYPE mood AS ENUM ('a');"
+                          "CREATE MATERIALIZED VIEW mv AS SELECT 1;"
+                          "ALTER TABLE seeded RENAME TO renamed;")
+    assert [f.actions[0].is_new for f in facts[:3]] == [True, True, False]
+    assert analyzer.new_relations == frozenset({
+        "public.renamed", "s.other", "public.ix", "s.iy", "public.iz", "public.mood",
+        "public.mv"})
