@@ -168,9 +168,9 @@ def _from_env(url: str) -> PostgresServer:
     """Attach to the server named by the environment variable, checking it answers."""
     try:
         server = PostgresServer(url, source="url")
+        server.version  # noqa: B018 - connect now so a wrong URL fails here, clearly
     except ServerError as exc:
         raise ServerError(f"{ENV_VAR}: {exc}") from exc
-    server.version  # noqa: B018 - connect now so a wrong URL fails here, clearly
     return server
 
 
