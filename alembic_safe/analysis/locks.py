@@ -58,7 +58,9 @@ STATEMENT_LOCKS: tuple[tuple[str, str, str], ...] = (
     ("CREATE INDEX CONCURRENTLY", "SHARE UPDATE EXCLUSIVE", "the table"),
     ("DROP INDEX", "ACCESS EXCLUSIVE", "the index (and its table, when created in the input)"),
     ("DROP INDEX CONCURRENTLY", "SHARE UPDATE EXCLUSIVE", "the index (and table, as above)"),
-    ("REINDEX INDEX / TABLE", "ACCESS EXCLUSIVE on the index, SHARE on the table", ""),
+    ("REINDEX INDEX", "ACCESS EXCLUSIVE", "the index (SHARE on its table, when created in the "
+     "input)"),
+    ("REINDEX TABLE", "SHARE", "the table (ACCESS EXCLUSIVE on its indexes)"),
     ("REINDEX ... CONCURRENTLY", "SHARE UPDATE EXCLUSIVE", "the index or table"),
     ("ALTER TABLE (most subcommands)", "ACCESS EXCLUSIVE", "the table"),
     ("ALTER TABLE ... ADD FOREIGN KEY", "SHARE ROW EXCLUSIVE", "the table and the referenced "
@@ -91,5 +93,12 @@ STATEMENT_LOCKS: tuple[tuple[str, str, str], ...] = (
     ("CREATE TABLE ... PARTITION OF", "ACCESS EXCLUSIVE", "the parent"),
     ("CREATE OR REPLACE VIEW", "ACCESS EXCLUSIVE", "the view"),
     ("COMMENT ON TABLE / COLUMN / INDEX", "SHARE UPDATE EXCLUSIVE", "the object"),
-    ("CREATE TABLE / TYPE / VIEW / FUNCTION, GRANT, SET, ...", "none on existing tables", ""),
+    ("CREATE TABLE / TYPE / VIEW / FUNCTION, GRANT, SET, ...", "none", "no existing table"),
 )
+
+
+def lock_table_markdown() -> str:
+    """:data:`STATEMENT_LOCKS` as a Markdown table (embedded in docs/analyzer.md)."""
+    rows = ["| Statement | Lock | On |", "|---|---|---|"]
+    rows += [f"| `{stmt}` | {mode} | {on} |" for stmt, mode, on in STATEMENT_LOCKS]
+    return "\n".join(rows)

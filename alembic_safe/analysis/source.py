@@ -8,6 +8,7 @@ the whole input parses (fast path); otherwise statements are split at top-level 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from pglast.ast import RawStmt
 from alembic_safe.analysis.facts import Position
 
 _COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Source:
 
     def __init__(self, sql: str) -> None:
         self.sql = sql
-        self._line_starts = [0] + [i + 1 for i, ch in enumerate(sql) if ch == "\n"]
+        self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(sql))]
         self.code: list[tuple[int, int, bool]] = []  # (start, end exclusive, is semicolon)
         self.comments: list[tuple[int, int]] = []
         for start, end, name in _tokens(sql):
