@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -11,6 +12,8 @@ import alembic_safe
 from billing.models import Base
 
 config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
 target_metadata = Base.metadata
 
 

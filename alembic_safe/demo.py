@@ -1,0 +1,205 @@
+"""``python -m alembic_safe.demo``: alembic-safe on the example billing app, step by step.
+
+Starts the embedded PostgreSQL server, makes a fresh database, copies
+``examples/billing`` to a temporary directory and runs the real ``alembic`` and
+``alembic-safe`` commands on it: upgrade, lint, a refused unsafe migration and its
+safe fix, then ``alembic check``. A step runs only once the feature it shows exists.
+Exits 1 when a step does not behave as narrated. Leaves no server or directory behind.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import alembic_safe
+from alembic_safe.demo_catalog import (
+    alembic_revision,
+    enum_values,
+    index_is_valid,
+    schema_summary,
+)
+from alembic_safe.testing import embedded_server, fresh_database
+
+EXAMPLE_APP = Path(__file__).resolve().parents[1] / "examples" / "billing"
+UNSAFE_INDEX = "ix_claim_line_items_cpt_code"
+
+
+class StepFailed(Exception):
+    """A step did not behave as the demo says it should."""
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The temporary copy of the app and the database the demo works on."""
+
+    app: Path
+    url: str
+
+    @property
+    def versions(self) -> Path:
+        return self.app / "migrations" / "versions"
+
+    def run(self, display: str, argv: Sequence[str], expect_ok: bool) -> str:
+        """Run a command in the app copy, echo it and its output, check its exit status."""
+        print(f"$ {display}")
+        env = {**os.environ, "DATABASE_URL": self.url, "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.run(
+            list(argv), cwd=self.app, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, timeout=300, check=False,
+        )
+        for line in proc.stdout.rstrip().splitlines():
+            print(f"    {line}")
+        if (proc.returncode == 0) != expect_ok:
+            wanted = "succeed" if expect_ok else "fail"
+            raise StepFailed(f"`{display}` should {wanted} but exited {proc.returncode}")
+        return proc.stdout
+
+    def alembic(self, *args: str, expect_ok: bool = True) -> str:
+        return self.run("alembic " + " ".join(args), [sys.executable, "-m", "alembic", *args],
+                        expect_ok)
+
+    def lint(self, *args: str, expect_ok: bool) -> str:
+        command = lint_command()
+        if command is None:
+            raise StepFailed("the alembic-safe command is not installed")
+        return self.run("alembic-safe lint " + " ".join(args), [command, "lint", *args], expect_ok)
+
+
+def heading(number: int, title: str) -> None:
+    print(f"\n== {number}. {title}", flush=True)
+
+
+def ok(text: str) -> None:
+    print(f"ok: {text}", flush=True)
+
+
+def guard_exists() -> bool:
+    return hasattr(alembic_safe, "configure")
+
+
+def lint_command() -> str | None:
+    """The ``alembic-safe`` console script of this interpreter's environment."""
+    beside = Path(sys.executable).with_name("alembic-safe")
+    return str(beside) if beside.is_file() else shutil.which("alembic-safe")
+
+
+def lint_exists() -> bool:
+    return importlib.util.find_spec("alembic_safe.cli.main") is not None and bool(lint_command())
+
+
+def step_upgrade(demo: Demo) -> None:
+    demo.alembic("upgrade", "head")
+    summary = schema_summary(demo.url)
+    print("Tables:  " + ", ".join(summary.tables))
+    print("Enum claim_status: " + ", ".join(enum_values(demo.url, "claim_status")))
+    print("Indexes:")
+    for name, table, columns in summary.indexes:
+        print(f"    {table}.{name} ({columns})")
+    if alembic_revision(demo.url) != "0002":
+        raise StepFailed("the database is not at revision 0002 after `alembic upgrade head`")
+    ok("the example app is at head (0002)")
+
+
+def step_lint(demo: Demo) -> None:
+    unsafe = demo.lint("unsafe_examples/add_index_unsafe.py",
+                       "unsafe_examples/add_index_unsafe.sql", expect_ok=False)
+    if "AS101" not in unsafe:
+        raise StepFailed("lint did not report AS101 on the unsafe examples")
+    ok("lint reports the blocking CREATE INDEX (AS101) with the safe way to write it")
+    demo.lint("unsafe_examples/add_index_fixed.py", "unsafe_examples/add_index_fixed.sql",
+              expect_ok=True)
+    demo.lint("migrations/versions", expect_ok=True)
+    ok("the fixed examples and the app's migrations are clean")
+
+
+def step_guard(demo: Demo) -> None:
+    target = demo.versions / "0003_add_index.py"
+    shutil.copy(demo.app / "unsafe_examples" / "add_index_unsafe.py", target)
+    print("Added unsafe_examples/add_index_unsafe.py as migrations/versions/0003_add_index.py")
+    refusal = demo.alembic("upgrade", "head", expect_ok=False)
+    if "AS101" not in refusal:
+        raise StepFailed("the refusal does not name rule AS101")
+    if alembic_revision(demo.url) != "0002" or index_is_valid(demo.url, UNSAFE_INDEX) is not None:
+        raise StepFailed("the refused migration changed the database")
+    ok("refused before running: still at 0002, no index built")
+    shutil.copy(demo.app / "unsafe_examples" / "add_index_fixed.py", target)
+    print("Replaced it with unsafe_examples/add_index_fixed.py (CONCURRENTLY, autocommit block)")
+    demo.alembic("upgrade", "head")
+    if alembic_revision(demo.url) != "0003" or index_is_valid(demo.url, UNSAFE_INDEX) is not True:
+        raise StepFailed(f"the fixed migration did not leave a valid {UNSAFE_INDEX} at 0003")
+    ok(f"applied: at 0003, {UNSAFE_INDEX} built concurrently and valid")
+    demo.alembic("downgrade", "0002")
+    target.unlink()
+    ok("demo migration rolled back and removed (the app's models do not have that index)")
+
+
+def step_check(demo: Demo) -> None:
+    output = demo.alembic("check")
+    if "No new upgrade operations detected" not in output:
+        raise StepFailed("`alembic check` did not report the models and migrations in sync")
+    ok("models, migrations and database agree")
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    run: Callable[[Demo], None]
+    available: Callable[[], bool]
+    missing: str
+
+
+STEPS = (
+    Step("alembic upgrade head on the example app", step_upgrade, guard_exists,
+         "env.py needs alembic_safe.configure (the runtime guard)"),
+    Step("alembic-safe lint: the unsafe example, its fix, the app's migrations", step_lint,
+         lint_exists, "the alembic-safe lint command"),
+    Step("alembic upgrade with an unsafe migration: refused by the runtime guard", step_guard,
+         guard_exists, "the runtime guard"),
+    Step("alembic check on the app", step_check, guard_exists, "the runtime guard"),
+)
+
+
+def copy_app(destination: Path) -> Path:
+    if not (EXAMPLE_APP / "alembic.ini").is_file():
+        raise StepFailed(f"{EXAMPLE_APP} is missing: run the demo from a source checkout")
+    app = destination / "billing"
+    shutil.copytree(EXAMPLE_APP, app, ignore=shutil.ignore_patterns("__pycache__"))
+    return app
+
+
+def run_steps(demo: Demo) -> None:
+    for number, step in enumerate(STEPS, start=1):
+        heading(number, step.title)
+        if not step.available():
+            print(f"skipped: not built yet ({step.missing})")
+            continue
+        step.run(demo)
+
+
+def main() -> int:
+    """Run the demo; 0 when every available step behaved as narrated."""
+    print("alembic-safe demo: the example billing app on an embedded PostgreSQL")
+    try:
+        with tempfile.TemporaryDirectory(prefix="alembic-safe-demo-") as tmp:
+            app = copy_app(Path(tmp))
+            with embedded_server() as server, fresh_database(server) as url:
+                print(f"PostgreSQL {server.version} started; fresh database created; "
+                      f"app copied to {app}")
+                run_steps(Demo(app=app, url=url))
+    except StepFailed as exc:
+        print(f"\nFAILED: {exc}", file=sys.stderr)
+        return 1
+    print("\nDemo finished: server stopped, temporary files removed.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Catalog look-ups the demo shows: tables, enum values, indexes, the Alembic revision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, create_engine, text
+
+
+@dataclass(frozen=True)
+class SchemaSummary:
+    tables: tuple[str, ...]
+    #: (index name, table name, indexed columns)
+    indexes: tuple[tuple[str, str, str], ...]
+
+
+@contextmanager
+def _connect(url: str) -> Iterator[Connection]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def schema_summary(url: str) -> SchemaSummary:
+    """Tables and indexes of the ``public`` schema."""
+    with _connect(url) as connection:
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        )).scalars().all()
+        indexes = connection.execute(text(
+            "SELECT i.relname, t.relname,"
+            " pg_get_indexdef(x.indexrelid, 0, true) AS definition"
+            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname = 'public' ORDER BY t.relname, i.relname"
+        )).all()
+    return SchemaSummary(
+        tables=tuple(tables),
+        indexes=tuple((name, table, _columns(definition)) for name, table, definition in indexes),
+    )
+
+
+def _columns(definition: str) -> str:
+    """The column list of an index definition (the text inside its last parentheses)."""
+    return definition[definition.rindex("(") + 1 : definition.rindex(")")]
+
+
+def enum_values(url: str, type_name: str) -> list[str]:
+    """The labels of an enum type, in order."""
+    with _connect(url) as connection:
+        return list(connection.execute(text(
+            "SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid"
+            " WHERE t.typname = :name ORDER BY e.enumsortorder"
+        ), {"name": type_name}).scalars())
+
+
+def index_is_valid(url: str, index_name: str) -> bool | None:
+    """``pg_index.indisvalid`` of an index in ``public``; None when it does not exist."""
+    with _connect(url) as connection:
+        valid = connection.execute(text(
+            "SELECT x.indisvalid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_namespace n ON n.oid = i.relnamespace"
+            " WHERE n.nspname = 'public' AND i.relname = :name"
+        ), {"name": index_name}).scalar()
+    return None if valid is None else bool(valid)
+
+
+def alembic_revision(url: str) -> str | None:
+    """The revision recorded in ``alembic_version`` (None before the first upgrade)."""
+    with _connect(url) as connection:
+        exists = connection.execute(text("SELECT to_regclass('public.alembic_version')")).scalar()
+        if exists is None:
+            return None
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return None if revision is None else str(revision)
