@@ -11,6 +11,7 @@ from alembic_safe.analysis.facts import (
     ConstraintKind,
     CreateTable,
     LockMode,
+    ModifyRows,
     Relation,
     SetSetting,
     StatementFacts,
@@ -315,6 +316,8 @@ def statements_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) ->
     if holder is None:
         return
     relation = next(strong_locks(holder, LockMode.ACCESS_EXCLUSIVE))[0]
+    if any(a.table == relation for a in actions(stmt, ModifyRows)):
+        return  # a data change of the locked table: AS601 reports it
     yield Hit(
         message=f"runs while ACCESS EXCLUSIVE on {relation} (taken at line "
         f"{holder.position.line}) is held: reads and writes of {relation} wait for it too",

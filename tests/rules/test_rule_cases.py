@@ -353,6 +353,8 @@ CASES = [
     Case("only commit after", "AS808",
          [begin(1), alter(txn=1), stmt(TransactionControl(None, command="COMMIT"), txn=1)], False),
     Case("autocommit statements", "AS808", [alter(), update(USERS, has_where=True)], False),
+    Case("backfill of the locked table is left to AS601", "AS808",
+         [begin(1), alter(txn=1), update(txn=1, has_where=True)], False),
 ]
 
 
