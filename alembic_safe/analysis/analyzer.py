@@ -8,6 +8,7 @@ migration can be fed one statement at a time.
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import pglast
 from pglast import ast
@@ -65,11 +66,17 @@ class Analyzer:
     ) -> list[StatementFacts]:
         """Analyze the next piece of input; ``in_transaction`` and ``line`` override the model."""
         results: list[StatementFacts] = []
-        for chunk, node, error in _parse(sql):
-            facts = self._facts(chunk, node, error, in_transaction)
-            if line is not None:
-                facts = dataclasses.replace(facts, position=Position(line=line, column=1))
-            results.append(facts)
+        collecting = gc.isenabled()
+        gc.disable()  # parse trees are many small acyclic objects: skip collector passes
+        try:
+            for chunk, node, error in _parse(sql):
+                facts = self._facts(chunk, node, error, in_transaction)
+                if line is not None:
+                    facts = dataclasses.replace(facts, position=Position(line=line, column=1))
+                results.append(facts)
+        finally:
+            if collecting:
+                gc.enable()
         return results
 
     # ------------------------------------------------------------------ Scope protocol

@@ -1,9 +1,10 @@
-"""SQL text to statement chunks: spans, comments and positions, from one scan of the input.
+"""SQL text to statement chunks: spans, comments and positions.
 
-The whole input is scanned once with PostgreSQL's own lexer (``pglast.parser.scan``), so
-comments inside string literals or dollar-quoted bodies are never mistaken for comments, and
-statement boundaries are the real semicolons. The parser's statement locations are used when
-the whole input parses (fast path); otherwise statements are split at top-level semicolons.
+Comments and statement boundaries come from PostgreSQL's own lexer (``pglast.parser.scan``),
+so comments inside string literals or dollar-quoted bodies are never mistaken for comments.
+When the whole input parses (fast path), the parser's statement locations are the boundaries
+and only text that can hold a comment is scanned; otherwise the whole input is scanned once
+and split at top-level semicolons.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from alembic_safe.analysis.facts import Position
 
 _COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 _NEWLINE = re.compile("\n")
+_SEMICOLON = "ASCII_59"
+_BLANK_OR_SEMICOLON = " \t\n\r\f\v;"
 
 
 @dataclass(frozen=True)
@@ -33,19 +36,12 @@ class Chunk:
 
 
 class Source:
-    """The scanned input: tokens, comments and line starts."""
+    """The input text, its line starts, and the comments and tokens found by scanning it."""
 
     def __init__(self, sql: str) -> None:
         self.sql = sql
         self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(sql))]
-        self.code: list[tuple[int, int, bool]] = []  # (start, end exclusive, is semicolon)
-        self.comments: list[tuple[int, int]] = []
-        for start, end, name in _tokens(sql):
-            if name in _COMMENTS:
-                self.comments.append((start, end))
-            else:
-                self.code.append((start, end, name == "ASCII_59"))
-        self._code_starts = [c[0] for c in self.code]
+        self.comments: list[tuple[int, int]] = []  # (start, end exclusive), in order
 
     def position(self, offset: int) -> Position:
         """1-based line and column of a character offset."""
@@ -56,12 +52,21 @@ class Source:
         return bisect_right(self._line_starts, offset)
 
     def spans_from_parser(self, stmts: tuple[RawStmt, ...]) -> list[tuple[int, int]]:
-        """(first token, past last token) of each parsed statement."""
+        """(first token, past last token) of each parsed statement.
+
+        Only text that can hold a comment (it contains ``--`` or ``/*``) is scanned: the
+        parser's boundaries are exact, and the text between statements is only whitespace,
+        semicolons and comments.
+        """
         spans = []
+        previous = 0
         for raw in stmts:
             start = raw.stmt_location or 0
             stop = start + raw.stmt_len if raw.stmt_len else len(self.sql)
+            self._gap(previous, start)
             spans.append(self._tighten(start, stop))
+            previous = stop
+        self._gap(previous, len(self.sql))
         return spans
 
     def spans_from_scanner(self) -> list[tuple[int, int]]:
@@ -69,8 +74,10 @@ class Source:
         spans: list[tuple[int, int]] = []
         first: int | None = None
         last = 0
-        for start, end, semicolon in self.code:
-            if semicolon:
+        for start, end, name in _tokens(self.sql):
+            if name in _COMMENTS:
+                self.comments.append((start, end))
+            elif name == _SEMICOLON:
                 if first is not None:
                     spans.append((first, last))
                 first = None
@@ -82,17 +89,27 @@ class Source:
             spans.append((first, last))
         return spans
 
+    def _gap(self, start: int, stop: int) -> None:
+        """Collect the comments between two statements."""
+        text = self.sql[start:stop]
+        if "--" in text or "/*" in text:
+            self.comments.extend((start + a, start + b) for a, b, name in _tokens(text)
+                                 if name in _COMMENTS)
+
     def _tighten(self, start: int, stop: int) -> tuple[int, int]:
-        """Shrink a span to its first and last non-semicolon token."""
-        i = bisect_right(self._code_starts, start - 1)
+        """Shrink a statement's span to its first and last token, collecting its comments."""
+        text = self.sql[start:stop]
+        if "--" not in text and "/*" not in text:
+            stripped = text.rstrip(_BLANK_OR_SEMICOLON)
+            lead = len(stripped) - len(stripped.lstrip())
+            return start + lead, start + len(stripped)
         first = last = None
-        while i < len(self.code) and self.code[i][0] < stop:
-            tok_start, tok_end, semicolon = self.code[i]
-            if not semicolon:
-                if first is None:
-                    first = tok_start
-                last = tok_end
-            i += 1
+        for a, b, name in _tokens(text):
+            if name in _COMMENTS:
+                self.comments.append((start + a, start + b))
+            elif name != _SEMICOLON:
+                first = start + a if first is None else first
+                last = start + b
         if first is None or last is None:
             return start, stop
         return first, last

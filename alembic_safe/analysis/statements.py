@@ -28,6 +28,7 @@ from alembic_safe.analysis.facts import (
 from alembic_safe.analysis.locks import AE, SUE
 
 Handler = Callable[[Any, Scope], Draft]
+_BRANCH = (ast.Node, tuple)
 
 _TRANSACTION = {
     TransactionStmtKind.TRANS_STMT_BEGIN: "BEGIN",
@@ -57,18 +58,26 @@ def walk(node: Any) -> Iterator[ast.Node]:
     while stack:
         item = stack.pop()
         if isinstance(item, tuple):
-            stack.extend(item)
+            stack.extend(v for v in item if isinstance(v, _BRANCH))
         elif isinstance(item, ast.Node):
             yield item
-            stack.extend(getattr(item, attr) for attr in item)
+            for attr in item:
+                value = getattr(item, attr)
+                if isinstance(value, _BRANCH):
+                    stack.append(value)
 
 
 def _reads(node: ast.Node, draft: Draft, mode: LockMode = LockMode.ACCESS_SHARE) -> None:
     """ACCESS SHARE (or ``mode``) on every table a query reads (CTE names excluded)."""
-    ctes = {n.ctename for n in walk(node) if isinstance(n, ast.CommonTableExpr)}
+    ctes: set[str] = set()
+    tables: list[ast.RangeVar] = []
     for item in walk(node):
-        if isinstance(item, ast.RangeVar) and not (item.schemaname is None
-                                                   and item.relname in ctes):
+        if isinstance(item, ast.RangeVar):
+            tables.append(item)
+        elif isinstance(item, ast.CommonTableExpr) and item.ctename:
+            ctes.add(item.ctename)
+    for item in reversed(tables):
+        if item.schemaname is not None or item.relname not in ctes:
             draft.lock(names.relation(item), mode)
 
 
