@@ -108,6 +108,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - dev.py runs on any python3
         raise SystemExit("dev.py needs Python 3.10 or newer")
     raise SystemExit(main(sys.argv[1:]))
