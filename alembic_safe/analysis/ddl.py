@@ -151,18 +151,31 @@ def drop(node: ast.DropStmt, scope: Scope) -> Draft:
     return draft
 
 
-def rename(node: ast.RenameStmt, scope: Scope) -> Draft:
-    kind = object_kind(ObjectType(node.renameType or 0))
+def _renamed(node: ast.RenameStmt) -> Relation:
     if node.relation is not None:
-        target = names.relation(node.relation)
-    elif isinstance(node.object, tuple):
-        target = names.from_names(node.object)
-    elif isinstance(node.object, ast.String):
-        target = Relation(node.object.sval or "")
+        return names.relation(node.relation)
+    if isinstance(node.object, tuple):
+        return names.from_names(node.object)
+    if isinstance(node.object, ast.ObjectWithArgs):
+        return names.from_names(node.object.objname)
+    if isinstance(node.object, ast.TypeName):
+        return names.from_names(node.object.names)
+    if isinstance(node.object, ast.String):
+        return Relation(node.object.sval or "")
+    return Relation(node.subname or "?")
+
+
+def rename(node: ast.RenameStmt, scope: Scope) -> Draft:
+    rename_type = ObjectType(node.renameType or 0)
+    kind = object_kind(rename_type)
+    target = _renamed(node)
+    if rename_type in (ObjectType.OBJECT_COLUMN, ObjectType.OBJECT_ATTRIBUTE):
+        statement = object_kind(ObjectType(node.relationType or 0))
+    elif rename_type is ObjectType.OBJECT_TABCONSTRAINT:
+        statement = "table"
     else:
-        target = Relation(node.subname or "?")
-    relation_kind = object_kind(ObjectType(node.relationType or 0)) if node.relation else kind
-    draft = Draft(kind=f"ALTER {relation_kind.upper()}")
+        statement = kind
+    draft = Draft(kind=f"ALTER {statement.upper()}")
     old = node.subname if node.subname else target.name
     draft.actions.append(Rename(target, object_kind=kind, old_name=old,
                                 new_name=node.newname or ""))
@@ -170,7 +183,7 @@ def rename(node: ast.RenameStmt, scope: Scope) -> Draft:
         draft.breaks_running_code = True
     if kind in _RELATION_KINDS or kind in ("column", "constraint", "trigger"):
         draft.lock(target, SUE if kind == "index" else AE)
-    if kind in _RELATION_KINDS or kind == "type":
+    if kind in _RELATION_KINDS or kind in ("type", "domain"):
         draft.renames.append((target, Relation(node.newname or "", target.schema)))
     return draft
 

@@ -323,3 +323,31 @@ def test_new_relations_state_and_seed() -> None:
     assert analyzer.new_relations == frozenset({
         "public.renamed", "s.other", "public.ix", "s.iy", "public.iz", "public.mood",
         "public.mv"})
+
+
+RENAMES: list[tuple[str, str, str, Relation, tuple[str, str]]] = [
+    # sql, statement kind, object kind, target, (old, new)
+    ("ALTER TABLE t RENAME TO u", "ALTER TABLE", "table", T, ("t", "u")),
+    ("ALTER TABLE t RENAME a TO b", "ALTER TABLE", "column", T, ("a", "b")),
+    ("ALTER TABLE t RENAME CONSTRAINT a TO b", "ALTER TABLE", "constraint", T, ("a", "b")),
+    ("ALTER VIEW v RENAME COLUMN a TO b", "ALTER VIEW", "column", Relation("v"), ("a", "b")),
+    ("ALTER INDEX s.ix RENAME TO iy", "ALTER INDEX", "index", Relation("ix", "s"), ("ix", "iy")),
+    ("ALTER SEQUENCE q RENAME TO r", "ALTER SEQUENCE", "sequence", Relation("q"), ("q", "r")),
+    ("ALTER TYPE s.e RENAME TO f", "ALTER TYPE", "type", Relation("e", "s"), ("e", "f")),
+    ("ALTER TYPE e RENAME ATTRIBUTE a TO b", "ALTER TYPE", "attribute", Relation("e"),
+     ("a", "b")),
+    ("ALTER FUNCTION s.f(int) RENAME TO g", "ALTER FUNCTION", "function", Relation("f", "s"),
+     ("f", "g")),
+    ("ALTER TRIGGER tr ON t RENAME TO tr2", "ALTER TRIGGER", "trigger", T, ("tr", "tr2")),
+    ("ALTER SCHEMA a RENAME TO b", "ALTER SCHEMA", "schema", Relation("a"), ("a", "b")),
+]
+
+
+@pytest.mark.parametrize(("sql", "kind", "object_kind", "target", "names"), RENAMES,
+                         ids=[r[0] for r in RENAMES])
+def test_renames(sql: str, kind: str, object_kind: str, target: Relation,
+                 names: tuple[str, str]) -> None:
+    stmt = one(sql)
+    assert stmt.kind == kind
+    assert stmt.actions == (Rename(target, object_kind=object_kind, old_name=names[0],
+                                   new_name=names[1]),)
