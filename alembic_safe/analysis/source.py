@@ -30,7 +30,6 @@ class Chunk:
 
     sql: str  # without the trailing semicolon, stripped
     start: int  # character offset of the first token
-    end: int  # character offset just past the last token
     position: Position
     comments: tuple[str, ...]
 
@@ -125,7 +124,9 @@ class Source:
         j = 0
         for c_start, c_end in self.comments:
             line = self.line_of(c_start)
-            while j < len(spans) and spans[j][1] <= c_start and ends[j] != line:
+            while j < len(spans) and spans[j][1] <= c_start and (
+                ends[j] != line or (j + 1 < len(spans) and spans[j + 1][0] < c_start)
+            ):
                 j += 1
             if j < len(spans):
                 owners[j].append(self._comment_text(c_start, c_end))
@@ -133,7 +134,6 @@ class Source:
             Chunk(
                 sql=self.sql[start:end],
                 start=start,
-                end=end,
                 position=self.position(start),
                 comments=tuple(owners[k]),
             )

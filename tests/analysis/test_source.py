@@ -62,3 +62,8 @@ def test_function_body_with_semicolons_parses_as_one_statement() -> None:
     facts = analyze("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
                     "BEGIN\n  CREATE INDEX ix ON t (a);\n  DROP TABLE t;\nEND\n$$;\nSELECT 1;")
     assert [f.kind for f in facts] == ["CREATE FUNCTION", "SELECT"]
+
+
+def test_trailing_comment_after_two_statements_on_one_line() -> None:
+    facts = analyze("SELECT 1; SELECT 2; -- about the second\nSELECT 3;")
+    assert [f.comments for f in facts] == [(), ("about the second",), ()]
