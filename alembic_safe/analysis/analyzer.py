@@ -207,13 +207,20 @@ class Analyzer:
                 index = Relation(action.index, action.table.schema)
                 self._index_tables[self._key(index)] = action.table
         for rel in draft.creates:
-            self._new.add(self._key(rel))
+            if not self._exists(rel):  # CREATE ... IF NOT EXISTS of a live relation
+                self._new.add(self._key(rel))
         for rel in draft.drops:
             self._new.discard(self._key(rel))
         for old, new in draft.renames:
             if self._key(old) in self._new:
                 self._new.discard(self._key(old))
                 self._new.add(self._key(new))
+
+    def _exists(self, rel: Relation) -> bool:
+        """The catalog facts list the relation as already existing."""
+        catalog = self.context.catalog
+        return catalog is not None and bool(
+            {self._key(rel), rel.qualified} & catalog.existing_relations)
 
     def _constraint_added(self, key: str, con: ConstraintDef) -> None:
         if con.name:

@@ -12,6 +12,8 @@ from alembic_safe.analysis.facts import (
     AlterColumnType,
     AlterEnum,
     AnalysisContext,
+    CatalogFacts,
+    ConstraintDef,
     ConstraintKind,
     CreateIndex,
     CreateTable,
@@ -19,6 +21,7 @@ from alembic_safe.analysis.facts import (
     DropConstraint,
     DropNotNull,
     DropObject,
+    LockMode,
     LockTable,
     ModifyRows,
     OtherStatement,
@@ -351,3 +354,52 @@ def test_renames(sql: str, kind: str, object_kind: str, target: Relation,
     assert stmt.kind == kind
     assert stmt.actions == (Rename(target, object_kind=object_kind, old_name=names[0],
                                    new_name=names[1]),)
+
+
+def test_create_if_not_exists_of_a_live_relation_is_not_new() -> None:
+    context = AnalysisContext(catalog=CatalogFacts(existing_relations=frozenset({"public.t"})))
+    facts = analyze("CREATE TABLE IF NOT EXISTS t (id int);\nCREATE INDEX ix ON t (id);\n"
+                    "CREATE TABLE IF NOT EXISTS u (id int);\nCREATE INDEX iu ON u (id);",
+                    context)
+    assert not facts[1].actions[0].is_new and not facts[1].locks[0].is_new
+    assert facts[3].actions[0].is_new
+
+
+MORE_ACTIONS: list[tuple[str, object]] = [
+    ("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0)",
+     AddConstraint(Relation("d"), constraint=ConstraintDef(ConstraintKind.CHECK, name="c"),
+                   on_domain=True)),
+    ("TRUNCATE t CASCADE", Truncate(T, cascade=True)),
+    ("REINDEX SCHEMA CONCURRENTLY s", Reindex(Relation("s"), target_kind="schema",
+                                              concurrently=True)),
+    ("SELECT * INTO t FROM s", CreateTable(T, as_select=True)),
+    ("CREATE MATERIALIZED VIEW t AS SELECT 1", CreateTable(T, as_select=True)),
+    ("CREATE TABLE t PARTITION OF p FOR VALUES IN (1)",
+     CreateTable(T, partition_of=Relation("p"))),
+    ("CREATE UNIQUE INDEX ix ON ONLY t (a) WHERE b", CreateIndex(
+        T, index="ix", unique=True, columns=("a",), partial=True, only=True)),
+    ("DROP INDEX CONCURRENTLY IF EXISTS s.ix", DropObject(
+        Relation("ix", "s"), object_kind="index", concurrently=True, if_exists=True)),
+    ("DROP TRIGGER tr ON t", DropObject(T, object_kind="trigger")),
+    ("DROP MATERIALIZED VIEW t CASCADE", DropObject(T, object_kind="materialized view",
+                                                    cascade=True)),
+    ("COPY t FROM STDIN", ModifyRows(T, command="COPY")),
+    ("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE",
+     ModifyRows(T, command="MERGE")),
+    ("ALTER TABLE t ALTER COLUMN a DROP DEFAULT", SetColumnDefault(T, column="a", dropped=True)),
+    ("ALTER TABLE t DROP CONSTRAINT IF EXISTS c CASCADE",
+     DropConstraint(T, name="c", if_exists=True, cascade=True)),
+    ("ALTER TABLE t DROP COLUMN IF EXISTS a CASCADE",
+     DropColumn(T, column="a", if_exists=True, cascade=True)),
+    ("ALTER TABLE t DETACH PARTITION p CONCURRENTLY",
+     TableRewriteCommand(T, command="DETACH PARTITION", concurrently=True)),
+    ("LOCK TABLE t IN ROW EXCLUSIVE MODE", LockTable(T, mode=LockMode.ROW_EXCLUSIVE)),
+    ("COMMIT AND CHAIN", TransactionControl(None, command="COMMIT AND CHAIN")),
+    ("REFRESH MATERIALIZED VIEW CONCURRENTLY t",
+     OtherStatement(T, command="REFRESH MATERIALIZED VIEW CONCURRENTLY")),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), MORE_ACTIONS, ids=[m[0] for m in MORE_ACTIONS])
+def test_action_details(sql: str, expected: object) -> None:
+    assert one(sql).actions == (expected,)
