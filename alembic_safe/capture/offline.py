@@ -1,0 +1,155 @@
+"""Run a migration script's ``upgrade()``/``downgrade()`` offline and capture each statement.
+
+No database is involved: Alembic's offline mode (``as_sql``) against the PostgreSQL dialect
+renders every operation to SQL. Each statement is captured with whether it runs in the
+migration's transaction (Alembic's, unless inside ``op.get_context().autocommit_block()``) and
+the line of the ``op.*`` call that emitted it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import itertools
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType, TracebackType
+
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+
+from alembic_safe.capture.location import script_line
+from alembic_safe.errors import UsageError
+
+_counter = itertools.count()
+DIRECTIONS = ("upgrade", "downgrade")
+
+
+@dataclass(frozen=True)
+class CapturedStatement:
+    """One piece of SQL a migration emitted (may hold several statements for raw SQL)."""
+
+    sql: str
+    #: runs in the migration's transaction (False inside ``autocommit_block()``)
+    in_transaction: bool
+    path: str
+    #: line of the ``op.*`` call in the script (None when emitted from elsewhere)
+    line: int | None
+
+
+class ScriptError(UsageError):
+    """A migration script that cannot be imported or run offline."""
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+
+
+def _script_frame_line(tb: TracebackType | None, path: str) -> int | None:
+    """The line of the last traceback frame that is in ``path``."""
+    target = os.path.realpath(path)
+    line = None
+    for frame, lineno in traceback.walk_tb(tb):
+        if os.path.realpath(frame.f_code.co_filename) == target:
+            line = lineno
+    return line
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _user_code(directory: Path) -> Iterator[None]:
+    """Run user code with print() output sent to stderr and its folder importable."""
+    added = str(directory)
+    sys.path.insert(0, added)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(added)
+
+
+def load_script(path: Path, display: str | None = None) -> ModuleType:
+    """Import the migration script at ``path`` as a fresh module (not kept in sys.modules).
+
+    Raises :class:`ScriptError` naming the file and line when it cannot be imported.
+    """
+    shown = display or str(path)
+    name = f"_alembic_safe_migration_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ScriptError(shown, None, "cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        with _user_code(Path.cwd()):
+            spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise ScriptError(shown, exc.lineno, f"syntax error: {exc.msg}; fix the script") from None
+    except Exception as exc:
+        line = _script_frame_line(exc.__traceback__, str(path))
+        raise ScriptError(
+            shown, line, f"importing the script raised {_describe(exc)}; fix the script"
+        ) from None
+    finally:
+        sys.modules.pop(name, None)
+    return module
+
+
+def run_offline(
+    path: Path, module: ModuleType, direction: str = "upgrade", display: str | None = None
+) -> list[CapturedStatement]:
+    """The SQL ``module.<direction>()`` emits in Alembic's offline mode, in order.
+
+    Raises :class:`ScriptError` when the function is missing or raises.
+    """
+    shown = display or str(path)
+    function = getattr(module, direction, None)
+    if not callable(function):
+        raise ScriptError(shown, None, f"defines no {direction}() function; is it an Alembic "
+                          "migration script?")
+    captured: list[CapturedStatement] = []
+    state = {"in_transaction": True}
+    context = MigrationContext.configure(
+        dialect_name="postgresql",
+        opts={"as_sql": True, "output_buffer": io.StringIO(), "transactional_ddl": True,
+              "literal_binds": True},
+    )
+    impl = context.impl
+
+    def output(text: str) -> None:
+        captured.append(CapturedStatement(text.strip(), state["in_transaction"], shown,
+                                          script_line(path)))
+
+    def transaction(open_: bool) -> None:
+        state["in_transaction"] = open_
+
+    # Instance attributes only: autocommit_block() calls emit_commit/emit_begin around the block.
+    impl.static_output = output  # type: ignore[method-assign]
+    impl.emit_commit = lambda: transaction(False)  # type: ignore[method-assign]
+    impl.emit_begin = lambda: transaction(True)  # type: ignore[method-assign]
+    failure: ScriptError | None = None
+    with Operations.context(context), _user_code(Path.cwd()):
+        try:
+            function()
+        except Exception as exc:
+            line = _script_frame_line(exc.__traceback__, str(path))
+            failure = ScriptError(
+                shown, line,
+                f"{direction}() raised {_describe(exc)} when run offline (lint renders the "
+                "migration to SQL without a database); fix the script",
+            )
+    if failure is not None:
+        raise failure
+    return captured
