@@ -69,20 +69,31 @@ class Source:
         return spans
 
     def spans_from_scanner(self) -> list[tuple[int, int]]:
-        """Statements split at top-level semicolons (for input the parser rejects)."""
+        """Statements split at top-level semicolons (for input the parser rejects).
+
+        Semicolons inside a ``BEGIN ATOMIC ... END`` function body do not end the statement
+        (``CASE ... END`` nests inside it), as in psql.
+        """
         spans: list[tuple[int, int]] = []
         first: int | None = None
         last = 0
+        atomic = 0  # nesting depth inside BEGIN ATOMIC bodies
+        previous = ""
         for start, end, name in _tokens(self.sql):
             if name in _COMMENTS:
                 self.comments.append((start, end))
-            elif name == _SEMICOLON:
+                continue
+            if (name == "ATOMIC" and previous == "BEGIN_P") or (atomic and name == "CASE"):
+                atomic += 1
+            elif atomic and name == "END_P":
+                atomic -= 1
+            previous = name
+            if name == _SEMICOLON and not atomic:
                 if first is not None:
                     spans.append((first, last))
                 first = None
-            else:
-                if first is None:
-                    first = start
+            elif name != _SEMICOLON or atomic:
+                first = start if first is None else first
                 last = end
         if first is not None:
             spans.append((first, last))

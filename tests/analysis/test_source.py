@@ -67,3 +67,12 @@ def test_function_body_with_semicolons_parses_as_one_statement() -> None:
 def test_trailing_comment_after_two_statements_on_one_line() -> None:
     facts = analyze("SELECT 1; SELECT 2; -- about the second\nSELECT 3;")
     assert [f.comments for f in facts] == [(), ("about the second",), ()]
+
+
+def test_begin_atomic_body_stays_one_statement_when_another_statement_fails() -> None:
+    facts = analyze(
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC\n"
+        "  SELECT CASE WHEN true THEN 1 END;\n  SELECT 2;\nEND;\n"
+        "SELEC 1;\nCREATE INDEX ix ON t (a);"
+    )
+    assert [f.kind for f in facts] == ["CREATE FUNCTION", "PARSE ERROR", "CREATE INDEX"]
