@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import alembic_safe.analysis as analysis
-from alembic_safe.analysis.facts import AnalysisContext
+from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, ColumnInfo
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
 from alembic_safe.rules import all_rules
@@ -94,6 +94,29 @@ TRAPS: list[tuple[str, str, dict[str, Any], set[str], set[str]]] = [
      "CREATE INDEX ix ON claims (a);", {}, {"AS001", "AS101"}, set()),
     ("inline references", "ALTER TABLE claims ADD COLUMN user_id bigint REFERENCES users (id);",
      {}, {"AS301"}, set()),
+    ("alembic migration: enum value added in its transaction",
+     "ALTER TYPE claim_status ADD VALUE 'disputed';", {"in_transaction": True}, {"AS702"}, set()),
+    ("enum created in the same transaction",
+     "CREATE TYPE claim_status AS ENUM ('open');\nALTER TYPE claim_status ADD VALUE 'closed';",
+     {"in_transaction": True}, set(), {"AS702"}),
+    ("enum value on PostgreSQL 11 inside the migration",
+     "ALTER TYPE claim_status ADD VALUE 'disputed';", {"in_transaction": True, "pg_version": 11},
+     {"AS701"}, {"AS103"}),
+    ("alembic migration: validate in the same migration",
+     "ALTER TABLE claims ADD CONSTRAINT c CHECK (amount > 0) NOT VALID;\n"
+     "ALTER TABLE claims VALIDATE CONSTRAINT c;", {"in_transaction": True}, {"AS305"}, {"AS302"}),
+    ("lock_timeout managed by the guard", "ALTER TABLE claims ADD COLUMN a text;",
+     {"lock_timeout_managed": True}, set(), {"AS801"}),
+    ("hygiene on a new table",
+     "CREATE TABLE t (id serial PRIMARY KEY, name varchar(20), created timestamp, payload json, "
+     "code char(2));", {}, {"AS802", "AS803", "AS804", "AS805", "AS806"}, {"AS101", "AS801"}),
+    ("catalog says the type change is binary coercible",
+     "ALTER TABLE claims ALTER COLUMN name TYPE varchar(50);",
+     {"catalog": CatalogFacts(columns={("public.claims", "name"):
+                                       ColumnInfo("character varying(20)")})},
+     set(), {"AS205"}),
+    ("type change without catalog facts", "ALTER TABLE claims ALTER COLUMN name TYPE varchar(50);",
+     {}, {"AS205"}, set()),
     ("fk not valid then validate after commit",
      "BEGIN;\nALTER TABLE claims ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)"
      " NOT VALID;\nCOMMIT;\nALTER TABLE claims VALIDATE CONSTRAINT fk;",
