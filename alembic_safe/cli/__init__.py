@@ -1,1 +1,1 @@
-"""cli"""
+"""The ``alembic-safe`` command line."""

@@ -1,0 +1,75 @@
+"""``alembic-safe lint PATH...``: lint .sql files and Alembic migration scripts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from alembic_safe.checking import has_errors
+from alembic_safe.cli.registry import Command, register
+from alembic_safe.config import load_settings
+from alembic_safe.errors import UsageError
+from alembic_safe.lint import changed_files, collect, lint_files
+from alembic_safe.report import FORMATS
+
+HELP = "Lint .sql files and Alembic migration scripts for locking and breaking hazards."
+
+
+def _codes(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help=".sql files, Alembic migration scripts (.py) or folders")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="text",
+                        help="report format (default: text)")
+    parser.add_argument("--pg-version", type=int, metavar="N",
+                        help="target PostgreSQL major version (default: pg_version setting, 15)")
+    parser.add_argument("--changed-since", metavar="REF",
+                        help="lint only the files added or changed since this git ref, plus "
+                        "uncommitted and untracked ones")
+    parser.add_argument("--select", type=_codes, metavar="RULES",
+                        help="comma-separated rule codes or names to run (replaces the setting)")
+    parser.add_argument("--ignore", type=_codes, metavar="RULES",
+                        help="comma-separated rule codes or names to skip (added to the setting)")
+    parser.add_argument("--assume-in-transaction", action="store_true",
+                        help=".sql files run as one transaction (as sql-migrate and Flyway do)")
+    parser.add_argument("--downgrade", action="store_true",
+                        help="lint the downgrade() of migration scripts too")
+    parser.add_argument("-c", "--config", type=Path, metavar="PATH",
+                        help="alembic.ini whose project settings (pyproject.toml next to or "
+                        "above it) apply (default: ./alembic.ini)")
+
+
+def _settings_dir(config: Path | None) -> Path:
+    if config is None:
+        return Path.cwd()
+    if not config.is_file():
+        raise UsageError(f"-c/--config {config}: no such file")
+    return config.resolve().parent
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    if args.pg_version is not None:
+        overrides["pg_version"] = args.pg_version
+    if args.select is not None:
+        overrides["select"] = args.select
+    settings = load_settings(_settings_dir(args.config), **overrides)
+    if args.ignore:
+        settings = load_settings(_settings_dir(args.config), **overrides,
+                                 ignore=[*settings.ignore, *args.ignore])
+    files = collect(args.paths)
+    if args.changed_since is not None:
+        changed = changed_files(args.changed_since, Path.cwd())
+        files = [f for f in files if f.resolve() in changed]
+    result = lint_files(files, settings, assume_in_transaction=args.assume_in_transaction,
+                        downgrade=args.downgrade)
+    sys.stdout.write(FORMATS[args.format](result))
+    return 1 if has_errors(result.findings) else 0
+
+
+register(Command(name="lint", help=HELP, configure=configure, run=run))

@@ -1,0 +1,28 @@
+"""Subcommands of ``alembic-safe``: each registers its arguments and its run function."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: ``configure`` adds its arguments, ``run`` returns the exit code."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    """Add ``command`` to the ``alembic-safe`` subcommands."""
+    if command.name in COMMANDS:
+        raise ValueError(f"subcommand {command.name} is registered twice")
+    COMMANDS[command.name] = command
+    return command

@@ -1,0 +1,66 @@
+"""Lint one file: a .sql file, or an Alembic migration script run offline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic_safe.analysis import Analyzer, analyze
+from alembic_safe.analysis.facts import AnalysisContext
+from alembic_safe.capture import load_script, run_offline
+from alembic_safe.checking import Checker
+from alembic_safe.config import Settings
+from alembic_safe.errors import UsageError
+from alembic_safe.optouts import migration_optouts
+from alembic_safe.rules.base import Finding
+
+OPTOUTS_NAME = "alembic_safe_allow"
+
+
+@dataclass
+class FileResult:
+    """The findings of one file and how many statements were analyzed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    statements: int = 0
+
+
+def _read(path: Path, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{shown}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read it: {exc.strerror}") from None
+
+
+def lint_sql(path: Path, shown: str, settings: Settings, *, assume_in_transaction: bool
+             ) -> FileResult:
+    """A .sql file: outside a transaction unless it opens one (BEGIN ... COMMIT), or one
+    transaction throughout with ``assume_in_transaction``."""
+    context = AnalysisContext(pg_version=settings.pg_version,
+                              in_transaction=assume_in_transaction)
+    statements = analyze(_read(path, shown), context)
+    findings = Checker(settings, context, path=shown).check_all(statements)
+    return FileResult(findings, len(statements))
+
+
+def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bool) -> FileResult:
+    """An Alembic script: ``upgrade()`` (and ``downgrade()``) rendered offline, each statement
+    in Alembic's transaction unless inside ``autocommit_block()``; findings at the op line."""
+    module = load_script(path, shown)
+    declared = getattr(module, OPTOUTS_NAME, None)
+    optouts = migration_optouts(declared, shown) if declared is not None else []
+    result = FileResult()
+    for direction in ("upgrade", "downgrade") if downgrade else ("upgrade",):
+        captured = run_offline(path, module, direction, shown)
+        context = AnalysisContext(pg_version=settings.pg_version, in_transaction=True)
+        analyzer = Analyzer(context)
+        checker = Checker(settings, context, path=shown, optouts=optouts)
+        for item in captured:
+            for stmt in analyzer.feed(item.sql, in_transaction=item.in_transaction,
+                                      line=item.line):
+                result.findings += checker.check(stmt)
+                result.statements += 1
+        result.findings += checker.finish()
+    return result

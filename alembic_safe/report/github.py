@@ -1,0 +1,35 @@
+"""GitHub Actions workflow commands: one ``::error``/``::warning`` annotation per finding.
+
+Escaping follows the Actions toolkit: in the message ``%``, ``\\r`` and ``\\n``; in property
+values also ``:`` and ``,``.
+"""
+
+from __future__ import annotations
+
+from alembic_safe.lint.runner import LintResult
+from alembic_safe.report.text import summary_line
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_report(result: LintResult) -> str:
+    lines: list[str] = []
+    for f in result.findings:
+        path = escape_property(f.path or "")
+        if f.allowed_by is None:
+            title = escape_property(f"{f.rule} {f.name}")
+            message = escape_data(f"{f.message}\nhelp: {f.help}")
+            lines.append(f"::{f.severity.value} file={path},line={f.line},col={f.column},"
+                         f"title={title}::{message}")
+        else:
+            title = escape_property(f"allowed {f.rule} {f.name}")
+            lines.append(f"::notice file={path},line={f.line},title={title}::"
+                         f"{escape_data(f.allowed_by.reason)}")
+    lines.append(summary_line(result))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,30 @@
+"""The JSON report: ``{"findings": [...], "allowed": [...], "files": N, "statements": N}``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from alembic_safe.lint.runner import LintResult
+from alembic_safe.rules.base import Finding
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"rule": f.rule, "name": f.name, "severity": f.severity.value, "path": f.path,
+            "line": f.line, "column": f.column, "statement": f.statement,
+            "message": f.message, "help": f.help}
+
+
+def json_report(result: LintResult) -> str:
+    allowed = []
+    for f in result.findings:
+        if f.allowed_by is not None:
+            allowed.append({**_finding(f), "reason": f.allowed_by.reason,
+                            "source": f.allowed_by.source})
+    document = {
+        "findings": [_finding(f) for f in result.findings if f.allowed_by is None],
+        "allowed": allowed,
+        "files": result.files,
+        "statements": result.statements,
+    }
+    return json.dumps(document, indent=2) + "\n"
