@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from alembic_safe.testing import (
     PostgresServer,
@@ -178,6 +178,17 @@ def test_environment_url_is_used(
     assert scalar(pg_server.url, "SELECT 1") == 1
 
 
+def test_environment_url_keeps_its_connection_parameters(
+    pg_server: PostgresServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = make_url(pg_server.url).update_query_dict({"application_name": "harness_probe"})
+    monkeypatch.setenv(ENV_VAR, url.render_as_string(hide_password=False))
+    attached = start_server()
+    with fresh_database(attached) as fresh:
+        assert "application_name=harness_probe" in fresh
+        assert scalar(fresh, "SHOW application_name") == "harness_probe"
+
+
 def test_environment_url_in_a_subprocess(pg_server: PostgresServer) -> None:
     result = run_python("""
         from alembic_safe.testing import start_server
@@ -218,6 +229,7 @@ def test_pgserver_fallback() -> None:
     with server:
         assert server.version >= 16
         assert scalar(server.url, "SHOW listen_addresses") == ""  # unix socket only
+        assert "%" not in server.url  # usable in alembic.ini as is
         with fresh_database(server) as url:
             engine = create_engine(url)
             with engine.begin() as connection:

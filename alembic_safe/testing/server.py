@@ -8,10 +8,12 @@ then the embedded server of the ``pgserver`` package. ``embedded_server()`` pref
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
+from urllib.parse import urlencode
 
 import psycopg
 from psycopg import sql
@@ -21,6 +23,7 @@ from alembic_safe.testing import cluster, embedded
 from alembic_safe.testing.errors import ServerError
 from alembic_safe.testing.started import Started
 
+_PLAIN = frozenset(string.ascii_letters + string.digits + "/_.-")
 ENV_VAR = "ALEMBIC_SAFE_TEST_DATABASE_URL"
 Prefer = Literal["auto", "env", "system", "pgserver"]
 
@@ -50,7 +53,7 @@ class PostgresServer:
     @property
     def url(self) -> str:
         """SQLAlchemy URL (``postgresql+psycopg://...``) of the maintenance database."""
-        return self._url.render_as_string(hide_password=False)
+        return _render(self._url)
 
     @property
     def version(self) -> int:
@@ -64,7 +67,7 @@ class PostgresServer:
 
     def database_url(self, name: str) -> str:
         """SQLAlchemy URL of database ``name`` on this server."""
-        return self._url.set(database=name).render_as_string(hide_password=False)
+        return _render(self._url.set(database=name))
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """Create database ``name`` (cloned from ``template`` when given); return its URL."""
@@ -183,6 +186,19 @@ def _as_psycopg_url(url: str) -> URL:
     if parsed.get_backend_name() != "postgresql":
         raise ServerError(f"not a PostgreSQL URL: {parsed.render_as_string()!r}")
     return parsed.set(drivername="postgresql+psycopg")
+
+
+def _render(url: URL) -> str:
+    """The URL as a string; plain query values (a socket directory) stay unescaped so the URL
+    has no ``%`` and can go into alembic.ini, whose interpolation would trip on it."""
+    rendered = url.set(query={}).render_as_string(hide_password=False)
+    if not url.query:
+        return rendered
+    pairs = [(key, value if isinstance(value, str) else value[-1])
+             for key, value in url.query.items()]
+    plain = all(char in _PLAIN for _, value in pairs for char in value)
+    query = "&".join(f"{key}={value}" for key, value in pairs) if plain else urlencode(pairs)
+    return f"{rendered}?{query}"
 
 
 def _libpq_conninfo(url: URL) -> str:
