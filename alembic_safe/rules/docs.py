@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -26,6 +27,21 @@ def _versions(rule: Rule) -> str:
     return f"PostgreSQL {low} to {high}"
 
 
+_LIST_ITEM = re.compile(r"^(\d+\.|-) ")
+
+
+def _markdown(text: str) -> str:
+    """``text`` with blank lines around each list (list items are single lines)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if out and out[-1] and line and (
+            bool(_LIST_ITEM.match(line)) != bool(_LIST_ITEM.match(out[-1]))
+        ):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
 def _fenced(language: str, text: str) -> str:
     return f"```{language}\n{text.rstrip()}\n```"
 
@@ -38,7 +54,7 @@ def _rule_section(rule: Rule) -> str:
         f"**{rule.summary}.** Severity: {rule.severity.value}. Applies to {_versions(rule)}.",
         f"**What.** {rule.what}",
         f"**Why.** {rule.why}",
-        f"**Instead.**\n\n{rule.instead}",
+        f"**Instead.**\n\n{_markdown(rule.instead)}",
     ]
     if unsafe_sql or safe_sql:
         parts += ["Flagged SQL:", _fenced("sql", unsafe_sql), "Safe SQL:", _fenced("sql", safe_sql)]

@@ -45,3 +45,9 @@ def test_find_rule() -> None:
     assert rule is not None and rule.name == "create-index-not-concurrent"
     assert find_rule("as101") is rule and find_rule("create-index-not-concurrent") is rule
     assert find_rule("AS999") is None and find_rule("create-index") is None
+
+
+def test_numbered_steps_render_as_lists() -> None:
+    page = render_rules_markdown()
+    assert "On PostgreSQL 12+:\n\n1. `ADD CONSTRAINT" in page
+    assert "\n\n2. " not in page  # items of one list stay together
