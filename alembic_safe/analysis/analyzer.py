@@ -175,11 +175,9 @@ class Analyzer:
         if command in _OPENS:
             tx = self._tx if self._tx is not None else self._open()
             return True, tx
-        if self._tx is None:
-            if forced:
-                return True, self._open()
+        if self._tx is None and not forced:
             return False, None
-        tx = self._tx
+        tx = self._tx if self._tx is not None else self._open()
         if command in _CLOSES:
             self._tx = None
             if control and control.endswith("AND CHAIN"):

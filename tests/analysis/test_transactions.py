@@ -81,3 +81,10 @@ def test_feed_line_override() -> None:
     analyzer = Analyzer(AnalysisContext())
     (stmt,) = analyzer.feed("\n\n  SELECT 1", line=42)
     assert (stmt.position.line, stmt.position.column) == (42, 1)
+
+
+def test_commit_fed_inside_the_migration_transaction_ends_it() -> None:
+    analyzer = Analyzer(AnalysisContext(in_transaction=True))
+    ids = [analyzer.feed(sql, in_transaction=True)[0].transaction_id
+           for sql in ("COMMIT", "SELECT 1", "COMMIT", "SELECT 2")]
+    assert ids == [1, 2, 2, 3]
