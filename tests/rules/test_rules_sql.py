@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import alembic_safe.analysis as analysis
 from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, ColumnInfo
@@ -130,3 +132,16 @@ def test_trap(sql: str, context: dict[str, Any], fires: set[str], quiet: set[str
     codes = failing(lint(sql, **context))
     assert fires <= codes
     assert not quiet & codes
+
+
+SNIPPETS = [r.sql_example[0] for r in RULES] + [t[1] for t in TRAPS]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(SNIPPETS), max_size=4), st.text(max_size=40),
+       st.booleans(), st.sampled_from([12, 14, 17]))
+def test_checker_never_raises(parts: list[str], noise: str, in_transaction: bool,
+                              pg_version: int) -> None:
+    sql = "\n".join(parts) + "\n-- alembic-safe: " + noise + "\n" + noise
+    findings = lint(sql, in_transaction=in_transaction, pg_version=pg_version)
+    assert all(f.message and f.help and f.line >= 1 for f in findings)
