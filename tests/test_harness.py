@@ -111,6 +111,18 @@ def test_template_clone_and_drop_with_open_sessions(pg_server: PostgresServer) -
         holder.invalidate()
 
 
+def test_database_errors_are_one_line(pg_server: PostgresServer) -> None:
+    with fresh_database(pg_server) as url:
+        name = make_url(url).database
+        with pytest.raises(ServerError) as caught:
+            pg_server.create_database(name or "")
+    message = str(caught.value)
+    assert message.startswith(f"cannot create database {name!r} on postgresql+psycopg://")
+    assert "already exists" in message and "\n" not in message
+    with pytest.raises(ServerError, match=r"cannot create database 'copy'.*no_such_template"):
+        pg_server.create_database("copy", template="no_such_template")
+
+
 def test_system_cluster_is_gone_after_stop() -> None:
     server = start_server(prefer="system")
     assert server.source == "system"

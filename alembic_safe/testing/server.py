@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
@@ -74,7 +75,7 @@ class PostgresServer:
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template is not None:
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        with self._connect() as connection:
+        with self._connect() as connection, self._failing(f"cannot create database {name!r}"):
             if template is not None:
                 _terminate(connection, template)
             connection.execute(statement)
@@ -82,7 +83,7 @@ class PostgresServer:
 
     def drop_database(self, name: str) -> None:
         """Drop database ``name`` if it exists, terminating its other sessions first."""
-        with self._connect() as connection:
+        with self._connect() as connection, self._failing(f"cannot drop database {name!r}"):
             if not _exists(connection, name):
                 return
             identifier = sql.Identifier(name)
@@ -113,14 +114,24 @@ class PostgresServer:
     def __repr__(self) -> str:
         return f"PostgresServer({self._url.render_as_string()!r}, source={self.source!r})"
 
+    @contextmanager
+    def _failing(self, what: str) -> Iterator[None]:
+        """Turn a database error into a one-line ServerError saying what failed, and where."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            raise ServerError(
+                f"{what} on {self._url.render_as_string()}: {_first_line(exc)}"
+            ) from exc
+
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
         """An autocommit psycopg connection to the maintenance database."""
         try:
             return psycopg.connect(_libpq_conninfo(self._url), autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ServerError(
-                f"cannot connect to PostgreSQL at {self._url.render_as_string()}: {first}"
+                f"cannot connect to PostgreSQL at {self._url.render_as_string()}: "
+                f"{_first_line(exc)}"
             ) from exc
 
 
@@ -211,6 +222,11 @@ def _libpq_conninfo(url: URL) -> str:
     for key, value in url.query.items():
         given[key] = value if isinstance(value, str) else value[-1]
     return psycopg.conninfo.make_conninfo("", **given)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _exists(connection: psycopg.Connection[tuple[object, ...]], name: str) -> bool:
