@@ -39,6 +39,7 @@ def environment(venv: Path) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(venv_bin(venv)), env.get("PATH", "")])
     env["PIP_NO_INPUT"] = "1"
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["NO_MKDOCS_2_WARNING"] = "1"
     env.pop("PYTHONHOME", None)
     return env
 

@@ -112,6 +112,7 @@ def _launch(data: Path, base: Path, account: pwd.struct_passwd | None) -> int:
     """Start the postmaster on a free loopback port; retry if the port was taken meanwhile."""
     log = base / "server.log"
     for _ in range(START_ATTEMPTS):
+        log.unlink(missing_ok=True)
         port = _free_port()
         result = _run(["pg_ctl", "-D", str(data), "-l", str(log), "-w", "-t", "60",
                        "-o", f"-p {port}", "start"], account, base, check=False)
