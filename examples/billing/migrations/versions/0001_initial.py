@@ -17,6 +17,12 @@ down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Reasoned opt-outs of alembic-safe for this migration: its downgrade drops everything.
+alembic_safe_allow = {
+    "drop-table": "downgrade of the initial schema: only run on development databases",
+    "drop-type": "downgrade of the initial schema: the tables using claim_status are dropped first",
+}
+
 claim_status = sa.Enum("draft", "submitted", "accepted", "denied", "paid", name="claim_status")
 
 
