@@ -16,8 +16,13 @@ from types import FrameType
 
 
 @lru_cache(maxsize=4096)
-def _real(filename: str) -> str:
+def _real_absolute(filename: str) -> str:
     return os.path.realpath(filename)
+
+
+def _real(filename: str) -> str:
+    """Symlink-resolved path (cached for absolute paths, which do not depend on the cwd)."""
+    return _real_absolute(filename) if os.path.isabs(filename) else os.path.realpath(filename)
 
 
 def find_caller(

@@ -48,6 +48,7 @@ def lint_sql(path: Path, shown: str, settings: Settings, *, assume_in_transactio
 def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bool) -> FileResult:
     """An Alembic script: ``upgrade()`` (and ``downgrade()``) rendered offline, each statement
     in Alembic's transaction unless inside ``autocommit_block()``; findings at the op line."""
+    path = path.resolve()
     module = load_script(path, shown)
     declared = getattr(module, OPTOUTS_NAME, None)
     optouts = migration_optouts(declared, shown) if declared is not None else []

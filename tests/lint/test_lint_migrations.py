@@ -1,0 +1,239 @@
+"""``alembic-safe lint`` on Alembic scripts: offline capture, transactions, op lines, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Run, migration
+
+Lint = Callable[..., Run]
+Write = Callable[[str, str], Path]
+TIMEOUT = 'op.execute("SET lock_timeout = \'3s\'")\n'
+
+
+def errors(run: Run) -> list[tuple[str, int]]:
+    return [(f["rule"], f["line"]) for f in run.json()["findings"] if f["severity"] == "error"]
+
+
+def test_create_index_on_existing_table_points_at_op_line(lint: Lint, write: Write) -> None:
+    write("m.py", migration(TIMEOUT + 'op.create_index("ix_users_email", "users", ["email"])'))
+    run = lint("m.py", "--format", "json")
+    assert run.code == 1
+    assert errors(run) == [("AS101", 9)]
+    (finding,) = run.json()["findings"]
+    assert finding["path"] == "m.py"
+    assert finding["statement"] == "CREATE INDEX ix_users_email ON users (email)"
+
+
+def test_concurrent_index_in_autocommit_block_is_clean(lint: Lint, write: Write) -> None:
+    write("m.py", migration("""
+        with op.get_context().autocommit_block():
+            op.execute("SET lock_timeout = '3s'")
+            op.create_index("ix", "users", ["email"], postgresql_concurrently=True)
+    """))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, run.json()["findings"], run.json()["statements"]) == (0, [], 2)
+
+
+def test_concurrent_index_in_the_migration_transaction(lint: Lint, write: Write) -> None:
+    write("m.py", migration(
+        TIMEOUT + 'op.create_index("ix", "users", ["email"], postgresql_concurrently=True)'))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, errors(run)) == (1, [("AS103", 9)])
+
+
+def test_raw_sql_in_op_execute(lint: Lint, write: Write) -> None:
+    write("m.py", migration("""
+        op.execute("SET lock_timeout = '3s'")
+        op.execute(
+            "CREATE INDEX ix ON users (email)"
+        )
+    """))
+    run = lint("m.py", "--format", "json")
+    # the line of the op.execute call (Python reports the call's first line on 3.10, the
+    # argument's line may differ by version: accept the call's span)
+    ((code, line),) = errors(run)
+    assert code == "AS101" and line in (9, 10)
+
+
+def test_comment_optout_inside_op_execute(lint: Lint, write: Write) -> None:
+    write("m.py", migration(TIMEOUT + 'op.execute("-- alembic-safe: allow AS101 because tiny'
+                            '\\nCREATE INDEX ix ON users (email)")'))
+    run = lint("m.py")
+    assert run.code == 0
+    assert "m.py:9: allowed AS101 create-index-not-concurrent: tiny" in run.out
+
+
+def test_table_created_in_same_migration_is_new(lint: Lint, write: Write) -> None:
+    write("m.py", migration("""
+        op.create_table(
+            "invoices",
+            sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
+            sa.Column("number", sa.Text(), nullable=False),
+        )
+        op.create_index("ix_invoices_number", "invoices", ["number"])
+        op.add_column("invoices", sa.Column("total", sa.BigInteger(), nullable=False))
+    """))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, run.json()["findings"], run.json()["statements"]) == (0, [], 3)
+
+
+def test_migration_optout_declaration(lint: Lint, write: Write) -> None:
+    write("m.py", migration(
+        TIMEOUT + 'op.create_index("ix", "users", ["email"])',
+        header='alembic_safe_allow = {"create-index-not-concurrent": "users has 12 rows"}'))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, run.json()["findings"]) == (0, [])
+    (allowed,) = run.json()["allowed"]
+    assert (allowed["rule"], allowed["line"], allowed["reason"], allowed["source"]) == (
+        "AS101", 9, "users has 12 rows", "migration")
+
+
+def test_migration_optout_without_reason(lint: Lint, write: Write) -> None:
+    write("m.py", migration(TIMEOUT + 'op.create_index("ix", "users", ["email"])',
+                            header='alembic_safe_allow = {"AS101": ""}'))
+    run = lint("m.py", "--format", "json")
+    assert run.code == 1 and sorted(run.codes()) == ["AS002", "AS101"]
+
+
+def test_migration_optout_wrong_shape(lint: Lint, write: Write) -> None:
+    write("m.py", migration("pass", header='alembic_safe_allow = ["AS101"]'))
+    run = lint("m.py")
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("alembic-safe: m.py: alembic_safe_allow must be a dict")
+
+
+def test_syntax_error(lint: Lint, write: Write) -> None:
+    write("m.py", migration("op.create_index(\"ix\", \"users\", [\"email\"]"))
+    run = lint("m.py")
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("alembic-safe: m.py:8: syntax error:")
+    assert run.err.count("\n") == 1 and "Traceback" not in run.err
+
+
+def test_upgrade_that_raises(lint: Lint, write: Write) -> None:
+    write("m.py", migration(TIMEOUT + "table = {}['users']"))
+    run = lint("m.py")
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("alembic-safe: m.py:9: upgrade() raised KeyError: 'users'")
+    assert "without a database" in run.err and run.err.count("\n") == 1
+
+
+def test_import_that_raises(lint: Lint, write: Write) -> None:
+    write("m.py", "import not_a_module_anywhere\nrevision = 'x'\ndef upgrade():\n    pass\n")
+    run = lint("m.py")
+    assert run.code == 2
+    assert run.err.startswith("alembic-safe: m.py:1: importing the script raised "
+                              "ModuleNotFoundError")
+
+
+def test_script_without_upgrade(lint: Lint, write: Write) -> None:
+    write("helper.py", "X = 1\n")
+    run = lint("helper.py")
+    assert run.code == 2 and "helper.py: defines no upgrade() function" in run.err
+
+
+def test_downgrade(lint: Lint, write: Write) -> None:
+    write("m.py", migration(TIMEOUT + 'op.add_column("users", sa.Column("note", sa.Text()))',
+                            downgrade=TIMEOUT + 'op.drop_column("users", "note")'))
+    assert lint("m.py", "--format", "json").code == 0
+    run = lint("m.py", "--format", "json", "--downgrade")
+    assert (run.code, errors(run)) == (1, [("AS502", 14)])
+    assert run.json()["statements"] == 4
+
+
+def test_folder_of_migrations(lint: Lint, write: Write) -> None:
+    write("migrations/env.py", "revision = 'no'\ndef upgrade():\n    raise SystemExit\n")
+    write("migrations/versions/__init__.py", "")
+    write("migrations/versions/helpers.py", "def upgrade():\n    pass\n")
+    write("migrations/versions/0001_a.py", migration(TIMEOUT + 'op.drop_table("old")'))
+    write("migrations/versions/0002_b.py", migration(TIMEOUT + 'op.drop_column("a", "b")'))
+    write("migrations/sql/extra.sql", "SELECT 1;\n")
+    run = lint("migrations", "--format", "json")
+    data = run.json()
+    assert (data["files"], data["statements"]) == (3, 5)
+    assert sorted((f["path"], f["rule"]) for f in data["findings"]) == [
+        ("migrations/versions/0001_a.py", "AS501"), ("migrations/versions/0002_b.py", "AS502")]
+
+
+def test_print_in_migration_keeps_json_clean(project: Path, write: Write) -> None:
+    write("m.py", migration('print("hello from upgrade")\n' + TIMEOUT
+                            + 'op.create_index("ix", "users", ["email"])'))
+    exe = Path(sys.executable).with_name("alembic-safe")
+    done = subprocess.run([str(exe), "lint", "m.py", "--format", "json"], cwd=project,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert [f["rule"] for f in json.loads(done.stdout)["findings"]] == ["AS101"]
+    assert "hello from upgrade" in done.stderr
+
+
+OP_FORMS = [
+    ('op.add_column("users", sa.Column("n", sa.Integer(), nullable=False))', "AS201"),
+    ('op.add_column("users", sa.Column("u", sa.Uuid(), server_default=sa.text('
+     '"gen_random_uuid()")))', "AS202"),
+    ('op.alter_column("users", "email", nullable=False)', "AS206"),
+    ('op.alter_column("users", "x", type_=sa.BigInteger())', "AS205"),
+    ('op.create_foreign_key("fk", "orders", "users", ["user_id"], ["id"])', "AS301"),
+    ('op.create_check_constraint("ck", "users", "x > 0")', "AS302"),
+    ('op.create_unique_constraint("uq", "users", ["email"])', "AS303"),
+    ('op.execute("TRUNCATE users")', "AS406"),
+    ('op.execute("VACUUM FULL users")', "AS401"),
+    ('op.drop_table("users")', "AS501"),
+    ('op.drop_column("users", "email")', "AS502"),
+    ('op.rename_table("users", "people")', "AS505"),
+    ('op.alter_column("users", "email", new_column_name="mail")', "AS506"),
+    ('op.execute("DELETE FROM users")', "AS504"),
+    ('op.add_column("users", sa.Column("n", sa.Text()))\n'
+     'op.execute("UPDATE users SET n = \'x\'")', "AS601"),
+]
+
+
+@pytest.mark.parametrize(("body", "code"), OP_FORMS, ids=[code for _, code in OP_FORMS])
+def test_op_forms_per_rule_family(lint: Lint, write: Write, body: str, code: str) -> None:
+    write("m.py", migration(TIMEOUT + body))
+    run = lint("m.py", "--format", "json")
+    assert code in run.codes()
+    assert run.code == 1
+    assert all(f["line"] >= 9 for f in run.json()["findings"])
+
+
+def test_hygiene_warnings_in_op_forms(lint: Lint, write: Write) -> None:
+    write("m.py", migration("""
+        op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True))
+        op.add_column("users", sa.Column("note", sa.Text()))
+    """))
+    run = lint("m.py", "--format", "json")
+    assert run.code == 0
+    assert sorted((f["rule"], f["line"]) for f in run.json()["findings"]) == [
+        ("AS801", 9), ("AS802", 8)]
+
+
+def test_enum_value_in_transaction_warns(lint: Lint, write: Write) -> None:
+    write("m.py", migration(TIMEOUT + 'op.execute("ALTER TYPE mood ADD VALUE \'meh\'")'))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, run.codes()) == (0, ["AS702"])
+
+
+def test_enum_value_in_autocommit_block_is_clean(lint: Lint, write: Write) -> None:
+    write("m.py", migration("""
+        with op.get_context().autocommit_block():
+            op.execute("ALTER TYPE mood ADD VALUE 'meh'")
+    """))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, run.codes()) == (0, [])
+
+
+def test_validate_in_same_transaction(lint: Lint, write: Write) -> None:
+    write("m.py", migration("""
+        op.execute("SET lock_timeout = '3s'")
+        op.create_foreign_key("fk", "orders", "users", ["user_id"], ["id"],
+                              postgresql_not_valid=True)
+        op.execute("ALTER TABLE orders VALIDATE CONSTRAINT fk")
+    """))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, errors(run)) == (1, [("AS305", 11)])
