@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Run
+from lint_helpers import Run
 
 Lint = Callable[..., Run]
 Write = Callable[[str, str], Path]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run, migration
+from lint_helpers import Run, migration
 
 Lint = Callable[..., Run]
 Write = Callable[[str, str], Path]

@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Run
+import pytest
+from lint_helpers import Run
 
 INDEX = "CREATE INDEX ix_users_email ON users (email);\n"
 Lint = Callable[..., Run]
@@ -201,7 +202,7 @@ def test_config_error_is_one_line(lint: Lint, write: Write) -> None:
     assert run.code == 2 and run.err.count("\n") == 1 and "lock_timeout" in run.err
 
 
-def test_help(lint: Lint, capsys: object) -> None:
+def test_help(lint: Lint) -> None:
     run = lint("--help")
     assert run.code == 0
     for option in ("--format", "--pg-version", "--changed-since", "--select", "--ignore",
@@ -221,3 +222,13 @@ def test_github_escaping_rules() -> None:
 
     assert escape_data("100% done\r\nnext") == "100%25 done%0D%0Anext"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+
+
+def test_top_level_help_and_no_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from alembic_safe.cli.main import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0 and "lint" in capsys.readouterr().out
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().err
