@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 
-from alembic.migration import MigrationContext
+from alembic.config import Config
 from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
 
 from alembic_safe.capture.location import script_line
 from alembic_safe.errors import UsageError
@@ -97,7 +98,7 @@ def load_script(path: Path, display: str | None = None) -> ModuleType:
             spec.loader.exec_module(module)
     except SyntaxError as exc:
         raise ScriptError(shown, exc.lineno, f"syntax error: {exc.msg}; fix the script") from None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         line = _script_frame_line(exc.__traceback__, str(path))
         raise ScriptError(
             shown, line, f"importing the script raised {_describe(exc)}; fix the script"
@@ -121,11 +122,11 @@ def run_offline(
                           "migration script?")
     captured: list[CapturedStatement] = []
     state = {"in_transaction": True}
-    context = MigrationContext.configure(
-        dialect_name="postgresql",
-        opts={"as_sql": True, "output_buffer": io.StringIO(), "transactional_ddl": True,
-              "literal_binds": True},
-    )
+    # an offline environment, so ``from alembic import context`` works in the script too
+    environment = EnvironmentContext(Config(), None, as_sql=True)  # type: ignore[arg-type]
+    environment.configure(dialect_name="postgresql", output_buffer=io.StringIO(),
+                          transactional_ddl=True, literal_binds=True)
+    context = environment.get_context()
     impl = context.impl
 
     def output(text: str) -> None:
@@ -140,10 +141,10 @@ def run_offline(
     impl.emit_commit = lambda: transaction(False)  # type: ignore[method-assign]
     impl.emit_begin = lambda: transaction(True)  # type: ignore[method-assign]
     failure: ScriptError | None = None
-    with Operations.context(context), _user_code(Path.cwd()):
+    with environment, Operations.context(context), _user_code(Path.cwd()):
         try:
             function()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             line = _script_frame_line(exc.__traceback__, str(path))
             failure = ScriptError(
                 shown, line,

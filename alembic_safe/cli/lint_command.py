@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic_safe.checking import has_errors
 from alembic_safe.cli.registry import Command, register
-from alembic_safe.config import load_settings
+from alembic_safe.config import load_settings, merge
 from alembic_safe.errors import UsageError
 from alembic_safe.lint import changed_files, collect, lint_files
 from alembic_safe.report import FORMATS
@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
         overrides["pg_version"] = args.pg_version
     if args.select is not None:
         overrides["select"] = args.select
-    settings = load_settings(_settings_dir(args.config), **overrides)
+    settings = load_settings(_settings_dir(args.config))
     if args.ignore:
-        settings = load_settings(_settings_dir(args.config), **overrides,
-                                 ignore=[*settings.ignore, *args.ignore])
+        overrides["ignore"] = [*settings.ignore, *args.ignore]
+    settings = merge(settings, overrides, "command line")
     files = collect(args.paths)
     if args.changed_since is not None:
         changed = changed_files(args.changed_since, Path.cwd())

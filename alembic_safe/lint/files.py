@@ -7,7 +7,6 @@ from pathlib import Path
 
 from alembic_safe.analysis import Analyzer, analyze
 from alembic_safe.analysis.facts import AnalysisContext
-from alembic_safe.capture import load_script, run_offline
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
 from alembic_safe.errors import UsageError
@@ -48,6 +47,9 @@ def lint_sql(path: Path, shown: str, settings: Settings, *, assume_in_transactio
 def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bool) -> FileResult:
     """An Alembic script: ``upgrade()`` (and ``downgrade()``) rendered offline, each statement
     in Alembic's transaction unless inside ``autocommit_block()``; findings at the op line."""
+    # imported here: Alembic and SQLAlchemy take half a second to import, .sql runs skip it
+    from alembic_safe.capture import load_script, run_offline
+
     path = path.resolve()
     module = load_script(path, shown)
     declared = getattr(module, OPTOUTS_NAME, None)

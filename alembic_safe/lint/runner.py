@@ -35,7 +35,7 @@ def lint_files(
     files: Sequence[Path], settings: Settings, *, assume_in_transaction: bool = False,
     downgrade: bool = False,
 ) -> LintResult:
-    """Lint each file (.sql or Alembic .py); errors in the input raise UsageError."""
+    """Lint each file (.sql or Alembic .py); broken input raises UsageError."""
     result = LintResult()
     for path in files:
         shown = display_path(path)

@@ -237,3 +237,21 @@ def test_validate_in_same_transaction(lint: Lint, write: Write) -> None:
     """))
     run = lint("m.py", "--format", "json")
     assert (run.code, errors(run)) == (1, [("AS305", 11)])
+
+
+def test_alembic_context_is_offline(lint: Lint, write: Write) -> None:
+    write("m.py", migration("""
+        from alembic import context
+        if context.is_offline_mode():
+            op.execute("SET lock_timeout = '3s'")
+        op.drop_table("legacy")
+    """))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, run.codes(), run.json()["statements"]) == (1, ["AS501"], 2)
+
+
+def test_upgrade_that_exits(lint: Lint, write: Write) -> None:
+    write("m.py", migration("import sys\nsys.exit(3)"))
+    run = lint("m.py")
+    assert run.code == 2
+    assert run.err.startswith("alembic-safe: m.py:9: upgrade() raised SystemExit: 3")

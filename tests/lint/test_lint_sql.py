@@ -190,6 +190,9 @@ def test_config_settings_apply(lint: Lint, write: Write, project: Path) -> None:
     write("app/alembic.ini", "[alembic]\nscript_location = migrations\n")
     write("m.sql", INDEX)
     assert lint("m.sql", "--format", "json", "-c", "app/alembic.ini").codes() == ["AS101"]
+    # --ignore adds to the configured ignore list (AS801 stays ignored)
+    assert lint("m.sql", "--format", "json", "-c", "app/alembic.ini", "--ignore",
+                "AS101").codes() == []
     run = lint("m.sql", "-c", "missing/alembic.ini")
     assert run.code == 2 and "missing/alembic.ini: no such file" in run.err
 
