@@ -149,7 +149,8 @@ def run_offline(
             failure = ScriptError(
                 shown, line,
                 f"{direction}() raised {_describe(exc)} when run offline (lint renders the "
-                "migration to SQL without a database); fix the script",
+                "migration to SQL without a database: fix the script, or skip code that reads "
+                "from the database under `if not context.is_offline_mode():`)",
             )
     if failure is not None:
         raise failure

@@ -255,3 +255,22 @@ def test_upgrade_that_exits(lint: Lint, write: Write) -> None:
     run = lint("m.py")
     assert run.code == 2
     assert run.err.startswith("alembic-safe: m.py:9: upgrade() raised SystemExit: 3")
+
+
+def test_database_reads_guarded_by_offline_mode(lint: Lint, write: Write) -> None:
+    reads = """
+        from alembic import context
+        op.execute("SET lock_timeout = '3s'")
+        if not context.is_offline_mode():
+            for row in op.get_bind().execute(sa.text("SELECT id FROM users")).fetchall():
+                pass
+        op.drop_column("users", "legacy")
+    """
+    write("m.py", migration(reads))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, run.codes()) == (1, ["AS502"])
+    write("n.py", migration(reads.replace("if not context.is_offline_mode():", "if True:")))
+    run = lint("n.py")
+    assert run.code == 2
+    assert run.err.startswith("alembic-safe: n.py:11: upgrade() raised AttributeError")
+    assert "context.is_offline_mode()" in run.err
