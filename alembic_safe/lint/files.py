@@ -60,6 +60,8 @@ def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: boo
         context = AnalysisContext(pg_version=settings.pg_version, in_transaction=True)
         analyzer = Analyzer(context)
         checker = Checker(settings, context, path=shown, optouts=optouts)
+        if direction == "downgrade":
+            checker.declared_optout_problems()  # already reported with upgrade()
         for item in captured:
             for stmt in analyzer.feed(item.sql, in_transaction=item.in_transaction,
                                       line=item.line):

@@ -274,3 +274,9 @@ def test_database_reads_guarded_by_offline_mode(lint: Lint, write: Write) -> Non
     assert run.code == 2
     assert run.err.startswith("alembic-safe: n.py:11: upgrade() raised AttributeError")
     assert "context.is_offline_mode()" in run.err
+
+
+def test_declaration_problem_reported_once_with_downgrade(lint: Lint, write: Write) -> None:
+    write("m.py", migration("pass", header='alembic_safe_allow = {"AS1O1": "typo"}'))
+    run = lint("m.py", "--format", "json", "--downgrade")
+    assert (run.code, run.codes()) == (1, ["AS003"])
