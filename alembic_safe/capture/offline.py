@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 
+import alembic.context
+import alembic.op
 from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
@@ -79,6 +81,21 @@ def _user_code(directory: Path) -> Iterator[None]:
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(added)
+
+
+@contextlib.contextmanager
+def _bound(proxy: EnvironmentContext | Operations, module: ModuleType) -> Iterator[None]:
+    """Bind ``proxy`` as ``alembic.context``/``alembic.op`` and restore the previous binding
+    (``alembic check`` and the runtime guard lint from inside a running environment)."""
+    previous = getattr(module, "_proxy", None)
+    proxy._install_proxy()
+    try:
+        yield
+    finally:
+        if previous is not None:
+            previous._install_proxy()
+        else:
+            proxy._remove_proxy()
 
 
 def load_script(path: Path, display: str | None = None) -> ModuleType:
@@ -141,7 +158,9 @@ def run_offline(
     impl.emit_commit = lambda: transaction(False)  # type: ignore[method-assign]
     impl.emit_begin = lambda: transaction(True)  # type: ignore[method-assign]
     failure: ScriptError | None = None
-    with environment, Operations.context(context), _user_code(Path.cwd()):
+    operations = Operations(context)
+    with _bound(environment, alembic.context), _bound(operations, alembic.op), \
+            _user_code(Path.cwd()):
         try:
             function()
         except (Exception, SystemExit) as exc:

@@ -280,3 +280,21 @@ def test_declaration_problem_reported_once_with_downgrade(lint: Lint, write: Wri
     write("m.py", migration("pass", header='alembic_safe_allow = {"AS1O1": "typo"}'))
     run = lint("m.py", "--format", "json", "--downgrade")
     assert (run.code, run.codes()) == (1, ["AS003"])
+
+
+def test_lint_inside_a_running_alembic_environment(write: Write) -> None:
+    """``alembic check`` lints while its own environment is bound: it stays bound after."""
+    import alembic.context
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+
+    from alembic_safe.config import Settings
+    from alembic_safe.lint import lint_paths
+
+    path = write("m.py", migration(TIMEOUT + 'op.drop_table("legacy")'))
+    outer = EnvironmentContext(Config(), None)  # type: ignore[arg-type]
+    with outer:
+        findings = lint_paths([path], Settings())
+        assert alembic.context._proxy is outer
+        assert alembic.context.is_offline_mode() is False
+    assert [f.rule for f in findings] == ["AS501"]
