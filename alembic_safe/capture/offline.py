@@ -26,8 +26,8 @@ from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 
+from alembic_safe.capture.errors import ScriptError
 from alembic_safe.capture.location import script_line
-from alembic_safe.errors import UsageError
 
 _counter = itertools.count()
 DIRECTIONS = ("upgrade", "downgrade")
@@ -43,16 +43,6 @@ class CapturedStatement:
     path: str
     #: line of the ``op.*`` call in the script (None when emitted from elsewhere)
     line: int | None
-
-
-class ScriptError(UsageError):
-    """A migration script that cannot be imported or run offline."""
-
-    def __init__(self, path: str, line: int | None, problem: str) -> None:
-        where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: {problem}")
-        self.path = path
-        self.line = line
 
 
 def _script_frame_line(tb: TracebackType | None, path: str) -> int | None:

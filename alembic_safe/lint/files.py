@@ -48,7 +48,7 @@ def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: boo
     """An Alembic script: ``upgrade()`` (and ``downgrade()``) rendered offline, each statement
     in Alembic's transaction unless inside ``autocommit_block()``; findings at the op line."""
     # imported here: Alembic and SQLAlchemy take half a second to import, .sql runs skip it
-    from alembic_safe.capture import load_script, run_offline
+    from alembic_safe.capture.offline import load_script, run_offline
 
     path = path.resolve()
     module = load_script(path, shown)

@@ -33,3 +33,9 @@ def github_report(result: LintResult) -> str:
                          f"{escape_data(f.allowed_by.reason)}")
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"
+
+
+def script_error_annotation(path: str, line: int | None, problem: str) -> str:
+    """An ``::error`` annotation for a migration script that could not be linted."""
+    where = f"file={escape_property(path)}" + (f",line={line}" if line is not None else "")
+    return f"::error {where},title=alembic-safe cannot lint this script::{escape_data(problem)}\n"

@@ -8,7 +8,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from alembic_safe.capture import load_script, run_offline, script_line
+from alembic_safe.capture.location import script_line
+from alembic_safe.capture.offline import load_script, run_offline
 
 SCRIPT = '''
 import sqlalchemy as sa

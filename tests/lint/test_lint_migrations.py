@@ -298,3 +298,12 @@ def test_lint_inside_a_running_alembic_environment(write: Write) -> None:
         assert alembic.context._proxy is outer
         assert alembic.context.is_offline_mode() is False
     assert [f.rule for f in findings] == ["AS501"]
+
+
+def test_broken_script_annotated_in_github_format(lint: Lint, write: Write) -> None:
+    write("m.py", migration(TIMEOUT + "table = {}['users']"))
+    run = lint("m.py", "--format", "github")
+    assert run.code == 2
+    assert run.out.startswith("::error file=m.py,line=9,title=alembic-safe cannot lint this "
+                              "script::upgrade() raised KeyError: 'users'")
+    assert run.err.startswith("alembic-safe: m.py:9: upgrade() raised KeyError")
