@@ -17,13 +17,15 @@ from alembic_safe.errors import ConfigError
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 RENDER_MODES = ("ops", "sql", "sql-files")
 SEVERITIES = ("error", "warning", "off")
 SUPPORTED_PG_VERSIONS = range(12, 18)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$")
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
+_UNIT_MS = {
+    "us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0,
+}
 
 
 def duration_ms(value: str, key: str = "duration") -> int:
@@ -92,20 +94,24 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "small_table_rows": (int,),
     "slow_statement_ms": (int,),
 }
-_DURATION_KEYS = ("lock_timeout", "statement_timeout", "long_statement_timeout", "lock_retry_backoff")
+_DURATION_KEYS = (
+    "lock_timeout", "statement_timeout", "long_statement_timeout", "lock_retry_backoff",
+)
 
 
 def _check_value(key: str, value: Any, origin: str) -> Any:
     expected = _TYPES[key]
     if isinstance(value, bool) and bool not in expected:
         raise ConfigError(f"{origin}: {key} must be {_names(expected)}, not a boolean")
-    if not isinstance(value, expected):
+    if not any(isinstance(value, kind) for kind in expected):  # keeps value typed Any
         raise ConfigError(f"{origin}: {key} must be {_names(expected)}, got {value!r}")
     if key in _DURATION_KEYS:
         value = str(value)
         duration_ms(value, f"{origin}: {key}")
     elif key == "render" and value not in RENDER_MODES:
-        raise ConfigError(f"{origin}: render must be one of {', '.join(RENDER_MODES)}, got {value!r}")
+        raise ConfigError(
+            f"{origin}: render must be one of {', '.join(RENDER_MODES)}, got {value!r}"
+        )
     elif key == "pg_version" and value not in SUPPORTED_PG_VERSIONS:
         raise ConfigError(f"{origin}: pg_version must be 12 to 17, got {value}")
     elif key in ("lock_retries", "small_table_rows", "slow_statement_ms") and value < 0:
@@ -118,7 +124,8 @@ def _check_value(key: str, value: Any, origin: str) -> Any:
         for rule, level in value.items():
             if level not in SEVERITIES:
                 raise ConfigError(
-                    f"{origin}: severity.{rule} must be one of {', '.join(SEVERITIES)}, got {level!r}"
+                    f"{origin}: severity.{rule} must be one of {', '.join(SEVERITIES)}, "
+                    f"got {level!r}"
                 )
         value = dict(value)
     return value
