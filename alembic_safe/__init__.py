@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from alembic_safe.runtime.allow import allow
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "allow", "backfill", "configure"]
+
+
+def configure(context: Any, **kwargs: Any) -> None:
+    """``context.configure(**kwargs)`` with the runtime guard (see docs/runtime-guard.md)."""
+    from alembic_safe.runtime.configure import configure as _configure
+
+    _configure(context, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "backfill":
+        from alembic_safe.backfill import backfill
+
+        return backfill
+    raise AttributeError(f"module 'alembic_safe' has no attribute {name!r}")

@@ -1,0 +1,50 @@
+"""Live catalog facts for the analyzer, read from the migration's own connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic_safe.analysis.facts import CatalogFacts, ColumnInfo
+
+_COLUMNS = """
+SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+"""
+_RELATIONS = """
+SELECT n.nspname, c.relname, c.reltuples::bigint, c.relkind
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+"""
+
+
+def read_catalog(cursor: Any) -> CatalogFacts:
+    """Columns (format_type), approximate row counts and existing relations."""
+    cursor.execute(_COLUMNS)
+    columns = {
+        (f"{schema}.{table}", column): ColumnInfo(type_name=type_name, not_null=bool(not_null))
+        for schema, table, column, type_name, not_null in cursor.fetchall()
+    }
+    cursor.execute(_RELATIONS)
+    rows = cursor.fetchall()
+    relations = frozenset(f"{schema}.{name}" for schema, name, _, _ in rows)
+    counts = {f"{schema}.{name}": max(int(tuples), 0)
+              for schema, name, tuples, kind in rows if kind in ("r", "p")}
+    return CatalogFacts(columns=columns, row_counts=counts, existing_relations=relations)
+
+
+def server_version(cursor: Any) -> int:
+    """The server's major version (``server_version_num`` // 10000)."""
+    cursor.execute("SHOW server_version_num")
+    return int(cursor.fetchone()[0]) // 10000
+
+
+def invalid_index_exists(cursor: Any, name: str) -> bool:
+    """Whether an index called ``name`` (visible on the search_path) is INVALID."""
+    cursor.execute(
+        "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE c.oid = to_regclass(%s)", (name,))
+    row = cursor.fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,81 @@
+"""``alembic_safe.configure(context, ...)``: ``context.configure`` with the guard installed."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+from alembic.runtime.environment import EnvironmentContext
+from alembic.util import CommandError
+
+from alembic_safe.config import Settings, load_settings
+from alembic_safe.errors import AlembicSafeError
+from alembic_safe.runtime import offline, online, retry
+from alembic_safe.runtime.check_command import wrap_process_revision_directives
+from alembic_safe.runtime.guard import Guard, say
+
+SETTING_KEYS = frozenset(f.name for f in dataclasses.fields(Settings))
+
+
+def _environment(context: Any) -> EnvironmentContext:
+    """The EnvironmentContext behind ``alembic.context`` (a module proxy) or itself."""
+    if isinstance(context, EnvironmentContext):
+        return context
+    proxied = getattr(context, "_proxy", None)
+    if isinstance(proxied, EnvironmentContext):
+        return proxied
+    raise CommandError("alembic_safe.configure() needs alembic's context: call it from env.py "
+                       "as alembic_safe.configure(context, ...) after `from alembic import "
+                       "context`")
+
+
+def _settings(environment: EnvironmentContext, overrides: dict[str, Any]) -> Settings:
+    name = environment.config.config_file_name
+    start = Path(name).resolve().parent if name else Path.cwd()
+    try:
+        return load_settings(start, **overrides)
+    except AlembicSafeError as exc:
+        raise CommandError(f"alembic-safe: {exc}") from None
+
+
+def configure(context: Any, **kwargs: Any) -> None:
+    """Call ``context.configure(**kwargs)`` with the runtime guard installed.
+
+    alembic-safe settings keywords (``lock_timeout="5s"``...) are taken out of ``kwargs``
+    and override ``[tool.alembic_safe]``; the user's hooks are wrapped, not replaced, and
+    ``transaction_per_migration`` defaults to True.
+    """
+    environment = _environment(context)
+    settings = _settings(environment, {k: kwargs.pop(k) for k in list(kwargs)
+                                       if k in SETTING_KEYS})
+    kwargs["process_revision_directives"] = wrap_process_revision_directives(
+        kwargs.get("process_revision_directives"), settings, context)
+    kwargs.setdefault("transaction_per_migration", True)
+    clock = {"start": time.monotonic()}
+    user_applied = kwargs.get("on_version_apply")
+
+    def applied(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+        elapsed = (time.monotonic() - clock["start"]) * 1000
+        mode = "written" if environment.is_offline_mode() else "applied"
+        direction = "upgrade" if step.is_upgrade else "downgrade"
+        revision = step.up_revision_id if step.is_upgrade else ", ".join(step.down_revision_ids)
+        say(f"revision {revision or 'base'} ({direction}) {mode} in {elapsed:.0f} ms")
+        if user_applied is not None:
+            user_applied(ctx=ctx, step=step, heads=heads, run_args=run_args)
+        clock["start"] = time.monotonic()
+
+    kwargs["on_version_apply"] = applied
+    environment.configure(**kwargs)
+    scripts = list(environment.script.walk_revisions())
+    guard = Guard(settings, scripts, offline=environment.is_offline_mode())
+    migration_context = environment.get_context()
+    if environment.is_offline_mode():
+        offline.install(guard, migration_context)
+    else:
+        connection = migration_context.connection
+        if connection is None:
+            raise CommandError("alembic-safe: context.configure got no connection")
+        online.install(guard, connection)
+        retry.install(guard, migration_context)

@@ -1,0 +1,93 @@
+"""Online hooks: check, time and protect every statement on the migration connection."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, ExceptionContext
+
+from alembic_safe.analysis.facts import CreateIndex, StatementFacts
+from alembic_safe.runtime.catalog import invalid_index_exists, read_catalog
+from alembic_safe.runtime.guard import Guard, Refused, say, timeouts
+from alembic_safe.runtime.retry import LockTimeout
+
+LOCK_NOT_AVAILABLE = "55P03"
+_STARTED = "alembic_safe_started"
+
+
+def _concurrent_indexes(facts: list[StatementFacts]) -> list[CreateIndex]:
+    return [a for stmt in facts for a in stmt.actions
+            if isinstance(a, CreateIndex) and a.concurrently and a.index]
+
+
+def _index_name(action: CreateIndex) -> sql.Composable:
+    schema = action.table.schema if action.table is not None else None
+    assert action.index is not None
+    return sql.Identifier(schema, action.index) if schema else sql.Identifier(action.index)
+
+
+def _literal(cursor: Any, statement: str, parameters: Any, many: bool) -> str:
+    """The statement with its parameters inlined (what the analyzer must see)."""
+    if not parameters:
+        return statement
+    first = parameters[0] if many else parameters
+    return psycopg.ClientCursor(cursor.connection).mogrify(statement, first)
+
+
+def install(guard: Guard, connection: Connection) -> None:
+    """Attach the guard to ``connection`` (the one passed to ``context.configure``)."""
+    info = connection.dialect.server_version_info
+    version = int(info[0]) if info else guard.settings.pg_version
+
+    def before(conn: Connection, cursor: Any, statement: str, parameters: Any,
+               context: Any, executemany: bool) -> None:
+        in_transaction = not cursor.connection.autocommit
+        facts = guard.check(_literal(cursor, statement, parameters, executemany),
+                            in_transaction=in_transaction, version=version,
+                            catalog=lambda: read_catalog(cursor))
+        if facts is None:
+            return
+        for action in _concurrent_indexes(facts):
+            if not in_transaction and invalid_index_exists(cursor, action.index or ""):
+                say(f"dropping the INVALID index {action.index} left by a failed concurrent "
+                    "build, then building it again")
+                cursor.execute(sql.SQL("DROP INDEX CONCURRENTLY {}").format(_index_name(action)))
+        cursor.execute(timeouts(guard.settings, facts[0] if facts else None, in_transaction))
+        conn.info[_STARTED] = (time.monotonic(), facts)
+
+    def after(conn: Connection, cursor: Any, statement: str, parameters: Any,
+              context: Any, executemany: bool) -> None:
+        started = conn.info.pop(_STARTED, None)
+        if started is None:
+            return
+        begun, facts = started
+        elapsed = (time.monotonic() - begun) * 1000
+        if elapsed >= guard.settings.slow_statement_ms:
+            say(f"slow statement ({elapsed:.0f} ms): {' '.join(statement.split())[:200]}")
+        for action in _concurrent_indexes(facts):
+            if invalid_index_exists(cursor, action.index or ""):
+                raise Refused(f"alembic-safe: the concurrent build of index {action.index} "
+                              "left it INVALID; run the migration again to drop and rebuild it")
+
+    def failed(context: ExceptionContext) -> None:
+        conn = context.connection
+        if conn is not None:
+            conn.info.pop(_STARTED, None)
+        code = getattr(context.original_exception, "sqlstate", None)
+        if code == LOCK_NOT_AVAILABLE:
+            located = guard.current
+            where = f" in revision {located.script.revision}" if located else ""
+            raise LockTimeout(
+                f"alembic-safe: lock_timeout ({guard.settings.lock_timeout}) reached{where}: "
+                "another session holds a conflicting lock on the table. Waiting longer would "
+                "queue the application's queries behind this migration; run it again when the "
+                "table is quiet (find the holder in pg_locks / pg_stat_activity)"
+            ) from None
+
+    event.listen(connection, "before_cursor_execute", before)
+    event.listen(connection, "after_cursor_execute", after)
+    event.listen(connection.engine, "handle_error", failed)

@@ -1,0 +1,165 @@
+"""The runtime guard through the real ``alembic`` command on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import sqlalchemy as sa
+from runtime_project import Project
+
+UNSAFE_INDEX = 'op.create_index("ix_users_email", "users", ["email"])'
+
+
+def test_unsafe_migration_is_refused_and_nothing_applied(project: Project) -> None:
+    project.migration("a1", 'op.add_column("users", sa.Column("age", sa.Integer()))')
+    assert project.alembic("upgrade", "a1").returncode == 0
+    path = project.migration("b2", f'op.execute("UPDATE users SET age = 1")\n{UNSAFE_INDEX}',
+                             down="a1")
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "revision b2" in result.stderr
+    assert f"{path.resolve()}:13" in result.stderr  # the op.create_index line
+    assert "AS101" in result.stderr and "create-index-not-concurrent" in result.stderr
+    assert "CONCURRENTLY" in result.stderr  # the safe way
+    assert project.version() == "a1"
+    assert project.scalar("SELECT count(*) FROM users WHERE age = 1") == 0
+    assert project.scalar("SELECT to_regclass('ix_users_email')") is None
+
+
+def test_safe_version_applies_and_prints_durations(project: Project) -> None:
+    project.migration("a1", """
+        with op.get_context().autocommit_block():
+            op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert project.version() == "a1"
+    assert project.scalar(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_email'::regclass") is True
+    assert re.search(r"revision a1 \(upgrade\) applied in \d+ ms", result.stderr)
+
+
+def test_raw_sql_in_op_execute_is_refused(project: Project) -> None:
+    project.migration("a1", 'op.execute("ALTER TABLE users ALTER COLUMN id TYPE bigint")')
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "refused" in result.stderr and "AS" in result.stderr
+    assert project.version() is None
+    assert project.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                          "WHERE attrelid = 'users'::regclass AND attname = 'id'") == "integer"
+
+
+def test_allow_with_reason_applies_and_is_reported(project: Project) -> None:
+    project.migration("a1", f"""
+        with alembic_safe.allow("AS101", reason="users is tiny"):
+            {UNSAFE_INDEX}
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "AS101" in result.stderr and "users is tiny" in result.stderr
+    assert project.scalar("SELECT to_regclass('ix_users_email') IS NOT NULL") is True
+
+
+def test_allow_without_reason_is_a_clear_error(project: Project) -> None:
+    project.migration("a1", f"""
+        with alembic_safe.allow("AS101"):
+            {UNSAFE_INDEX}
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "gives no reason" in result.stderr
+    assert project.scalar("SELECT to_regclass('ix_users_email')") is None
+
+
+def test_per_migration_declaration_applies_and_is_reported(project: Project) -> None:
+    project.migration("a1", UNSAFE_INDEX,
+                      header='alembic_safe_allow = {"AS101": "maintenance window"}')
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "maintenance window" in result.stderr
+    assert project.version() == "a1"
+
+
+def test_offline_sql_refusal_writes_no_sql_for_the_statement(project: Project) -> None:
+    project.migration("a1", UNSAFE_INDEX)
+    result = project.alembic("upgrade", "head", "--sql")
+    assert result.returncode != 0
+    assert "AS101" in result.stderr
+    assert "CREATE INDEX ix_users_email ON users (email);" not in result.stdout
+    assert "SET lock_timeout = 3000" in result.stdout
+
+
+def test_offline_safe_sql_is_written(project: Project) -> None:
+    project.migration("a1", """
+        with op.get_context().autocommit_block():
+            op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
+    """)
+    result = project.alembic("upgrade", "head", "--sql")
+    assert result.returncode == 0, result.stderr
+    assert "CREATE INDEX CONCURRENTLY ix_users_email" in result.stdout
+
+
+def test_invalid_leftover_index_is_rebuilt(project: Project) -> None:
+    # a failed concurrent build leaves an INVALID index: make one with a unique violation
+    project.execute("INSERT INTO users VALUES (4, 'a')")
+    engine = sa.create_engine(project.url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        try:
+            conn.exec_driver_sql(
+                "CREATE UNIQUE INDEX CONCURRENTLY ix_users_email ON users (email)")
+        except sa.exc.IntegrityError:
+            pass
+    engine.dispose()
+    assert project.scalar(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_email'::regclass") is False
+    project.execute("DELETE FROM users WHERE id = 4")
+    project.migration("a1", """
+        with op.get_context().autocommit_block():
+            op.create_index("ix_users_email", "users", ["email"], unique=True,
+                            postgresql_concurrently=True)
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "INVALID index ix_users_email" in result.stderr
+    assert project.scalar("SELECT count(*) FROM pg_index i JOIN pg_class c ON "
+                          "c.oid = i.indexrelid WHERE c.relname = 'ix_users_email' "
+                          "AND i.indisvalid") == 1
+
+
+def test_lock_timeout_fails_clearly_without_queueing_readers(project: Project) -> None:
+    project.settings(lock_timeout='"1s"', lock_retries="2", lock_retry_backoff='"200ms"')
+    project.migration("a1", 'op.add_column("users", sa.Column("age", sa.Integer()))')
+    holder = sa.create_engine(project.url)
+    reader = sa.create_engine(project.url)
+    waits: list[float] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            with reader.connect() as conn:
+                start = time.monotonic()
+                conn.exec_driver_sql("SELECT count(*) FROM users").scalar()
+                waits.append(time.monotonic() - start)
+            time.sleep(0.05)
+
+    with holder.connect() as conn:
+        conn.exec_driver_sql("LOCK TABLE users IN ACCESS SHARE MODE")
+        thread = threading.Thread(target=read)
+        thread.start()
+        result = project.alembic("upgrade", "head")
+        done.set()
+        thread.join()
+        conn.rollback()
+    holder.dispose()
+    reader.dispose()
+    assert result.returncode != 0
+    assert "lock_timeout (1s) reached in revision a1" in result.stderr
+    assert "attempt 1 of 3: retrying the migration's transaction" in result.stderr
+    assert "attempt 2 of 3: retrying the migration's transaction" in result.stderr
+    assert "gave up after 3 attempts" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert project.version() is None
+    assert waits and max(waits) < 1.5
