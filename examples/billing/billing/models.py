@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -34,7 +35,7 @@ class Base(DeclarativeBase):
     """Declarative base; ``Base.metadata`` is Alembic's target metadata."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {str: Text()}  # text, never varchar(n)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {str: Text()}  # text, never varchar(n)
 
 
 class ClaimStatus(enum.Enum):

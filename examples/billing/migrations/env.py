@@ -6,10 +6,10 @@ import os
 from logging.config import fileConfig
 
 from alembic import context
+from billing.models import Base
 from sqlalchemy import engine_from_config, pool
 
 import alembic_safe
-from billing.models import Base
 
 config = context.config
 if config.config_file_name is not None:
