@@ -12,7 +12,7 @@ from alembic.util import CommandError
 
 from alembic_safe.config import Settings, load_settings
 from alembic_safe.errors import AlembicSafeError
-from alembic_safe.runtime import offline, online, retry
+from alembic_safe.runtime import dry_run, offline, online, retry
 from alembic_safe.runtime.check_command import wrap_process_revision_directives
 from alembic_safe.runtime.guard import Guard, say
 
@@ -52,13 +52,19 @@ def configure(context: Any, **kwargs: Any) -> None:
                                        if k in SETTING_KEYS})
     kwargs["process_revision_directives"] = wrap_process_revision_directives(
         kwargs.get("process_revision_directives"), settings, context)
-    kwargs.setdefault("transaction_per_migration", True)
+    dry = dry_run.requested(environment.get_x_argument(as_dictionary=True))
+    if dry and environment.is_offline_mode():
+        raise CommandError(f"alembic-safe: -x {dry_run.FLAG}=1 needs a database: drop --sql")
+    # a dry run needs one transaction around every migration, to roll it all back
+    kwargs["transaction_per_migration"] = False if dry else kwargs.get(
+        "transaction_per_migration", True)
     clock = {"start": time.monotonic()}
     user_applied = kwargs.get("on_version_apply")
 
     def applied(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
         elapsed = (time.monotonic() - clock["start"]) * 1000
-        mode = "written" if environment.is_offline_mode() else "applied"
+        mode = ("written" if environment.is_offline_mode()
+                else "run (dry run)" if dry else "applied")
         direction = "upgrade" if step.is_upgrade else "downgrade"
         revision = step.up_revision_id if step.is_upgrade else ", ".join(step.down_revision_ids)
         say(f"revision {revision or 'base'} ({direction}) {mode} in {elapsed:.0f} ms")
@@ -69,7 +75,7 @@ def configure(context: Any, **kwargs: Any) -> None:
     kwargs["on_version_apply"] = applied
     environment.configure(**kwargs)
     scripts = list(environment.script.walk_revisions())
-    guard = Guard(settings, scripts, offline=environment.is_offline_mode())
+    guard = Guard(settings, scripts, offline=environment.is_offline_mode(), dry_run=dry)
     migration_context = environment.get_context()
     if environment.is_offline_mode():
         offline.install(guard, migration_context)
@@ -79,3 +85,5 @@ def configure(context: Any, **kwargs: Any) -> None:
             raise CommandError("alembic-safe: context.configure got no connection")
         online.install(guard, connection)
         retry.install(guard, migration_context)
+        if dry:
+            dry_run.install(guard, migration_context)

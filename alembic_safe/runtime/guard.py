@@ -55,9 +55,11 @@ class Migration:
 class Guard:
     """Checks statements before they run and refuses the ones with error findings."""
 
-    def __init__(self, settings: Settings, scripts: list[Script], *, offline: bool) -> None:
+    def __init__(self, settings: Settings, scripts: list[Script], *, offline: bool,
+                 dry_run: bool = False) -> None:
         self.settings = settings
         self.offline = offline
+        self.dry_run = dry_run
         self.scripts = {os.path.realpath(s.path): s for s in scripts}
         self.current: Migration | None = None
 

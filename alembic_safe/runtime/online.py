@@ -66,8 +66,9 @@ def install(guard: Guard, connection: Connection) -> None:
             return
         begun, facts = started
         elapsed = (time.monotonic() - begun) * 1000
-        if elapsed >= guard.settings.slow_statement_ms:
-            say(f"slow statement ({elapsed:.0f} ms): {' '.join(statement.split())[:200]}")
+        if guard.dry_run or elapsed >= guard.settings.slow_statement_ms:
+            label = "ran" if guard.dry_run else "slow statement"
+            say(f"{label} ({elapsed:.0f} ms): {' '.join(statement.split())[:200]}")
         for action in _concurrent_indexes(facts):
             if invalid_index_exists(cursor, action.index or ""):
                 raise Refused(f"alembic-safe: the concurrent build of index {action.index} "

@@ -6,6 +6,7 @@ import re
 import threading
 import time
 
+import pytest
 import sqlalchemy as sa
 from runtime_project import Project
 
@@ -106,12 +107,9 @@ def test_invalid_leftover_index_is_rebuilt(project: Project) -> None:
     # a failed concurrent build leaves an INVALID index: make one with a unique violation
     project.execute("INSERT INTO users VALUES (4, 'a')")
     engine = sa.create_engine(project.url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        try:
-            conn.exec_driver_sql(
-                "CREATE UNIQUE INDEX CONCURRENTLY ix_users_email ON users (email)")
-        except sa.exc.IntegrityError:
-            pass
+    with engine.connect() as conn, pytest.raises(sa.exc.IntegrityError):
+        conn.exec_driver_sql(
+            "CREATE UNIQUE INDEX CONCURRENTLY ix_users_email ON users (email)")
     engine.dispose()
     assert project.scalar(
         "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_email'::regclass") is False
@@ -163,3 +161,96 @@ def test_lock_timeout_fails_clearly_without_queueing_readers(project: Project) -
     assert "Traceback" not in result.stderr
     assert project.version() is None
     assert waits and max(waits) < 1.5
+
+
+def hold_lock_for(project: Project, seconds: float) -> threading.Thread:
+    """A session holding ACCESS SHARE on users for ``seconds``, started and locked."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        engine = sa.create_engine(project.url)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("LOCK TABLE users IN ACCESS SHARE MODE")
+            locked.set()
+            time.sleep(seconds)
+            conn.rollback()
+        engine.dispose()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    locked.wait(10)
+    return thread
+
+
+def test_lock_timeout_retry_succeeds_once_the_lock_is_released(project: Project) -> None:
+    project.settings(lock_timeout='"500ms"', lock_retries="5", lock_retry_backoff='"300ms"')
+    project.migration("a1", """
+        op.create_table("audit", sa.Column("id", sa.Integer, primary_key=True))
+        op.add_column("users", sa.Column("age", sa.Integer()))
+    """)
+    thread = hold_lock_for(project, 1.5)
+    result = project.alembic("upgrade", "head")
+    thread.join()
+    assert result.returncode == 0, result.stderr
+    assert "attempt 1 of 6: retrying the migration's transaction" in result.stderr
+    assert project.version() == "a1"
+    assert project.scalar("SELECT to_regclass('audit') IS NOT NULL") is True
+
+
+def test_autocommit_statement_is_retried_alone(project: Project) -> None:
+    project.settings(lock_timeout='"500ms"', lock_retries="5", lock_retry_backoff='"300ms"')
+    project.migration("a1", """
+        op.create_table("audit", sa.Column("id", sa.Integer, primary_key=True))
+        with op.get_context().autocommit_block():
+            op.execute("ALTER TABLE users ADD CONSTRAINT email_set "
+                       "CHECK (email IS NOT NULL) NOT VALID")
+    """)
+    thread = hold_lock_for(project, 1.5)
+    result = project.alembic("upgrade", "head")
+    thread.join()
+    assert result.returncode == 0, result.stderr
+    assert "retrying the statement (autocommit block)" in result.stderr
+    assert project.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'email_set'") == 1
+
+
+def test_dry_run_reports_and_applies_nothing(project: Project) -> None:
+    project.migration("a1", """
+        op.add_column("users", sa.Column("age", sa.Integer()))
+        with op.get_context().autocommit_block():
+            op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
+    """)
+    result = project.alembic("-x", "alembic-safe-dry-run=1", "upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"ran \(\d+ ms\): ALTER TABLE users ADD COLUMN age INTEGER", result.stderr)
+    assert "not run (autocommit block): CREATE INDEX CONCURRENTLY ix_users_email" in result.stderr
+    assert "rolling back, nothing was applied" in result.stderr
+    assert project.version() is None
+    assert project.scalar("SELECT count(*) FROM pg_attribute WHERE attname = 'age'") == 0
+
+
+def test_warning_is_printed_and_the_migration_goes_on(project: Project) -> None:
+    project.migration("a1", 'op.add_column("users", sa.Column("note", sa.String(20)))')
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "warning: revision a1" in result.stderr
+    assert "AS803 (prefer-text-over-varchar)" in result.stderr
+    assert project.version() == "a1"
+
+
+def test_small_table_relaxes_lock_rules(project: Project) -> None:
+    project.execute("ANALYZE users")
+    project.settings(small_table_rows="1000")
+    project.migration("a1", UNSAFE_INDEX)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "AS101 (create-index-not-concurrent) allowed by small_table_rows: small table" \
+        in result.stderr
+
+
+def test_bad_setting_keyword_is_one_clear_line(project: Project) -> None:
+    project.settings(lock_timeout='"soon"')
+    project.migration("a1", 'op.add_column("users", sa.Column("age", sa.Integer()))')
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "lock_timeout" in result.stderr and "not a duration" in result.stderr
