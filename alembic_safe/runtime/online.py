@@ -16,6 +16,7 @@ from alembic_safe.runtime.guard import Guard, Refused, say, timeouts
 from alembic_safe.runtime.retry import LockTimeout
 
 LOCK_NOT_AVAILABLE = "55P03"
+QUERY_CANCELED = "57014"
 _STARTED = "alembic_safe_started"
 
 
@@ -79,9 +80,16 @@ def install(guard: Guard, connection: Connection) -> None:
         if conn is not None:
             conn.info.pop(_STARTED, None)
         code = getattr(context.original_exception, "sqlstate", None)
+        located = guard.current
+        where = f" in revision {located.script.revision}" if located else ""
+        if code == QUERY_CANCELED and guard.settings.statement_timeout_ms:
+            raise Refused(
+                f"alembic-safe: statement canceled{where} (statement_timeout is "
+                f"{guard.settings.statement_timeout}): "
+                f"{' '.join(str(context.statement).split())[:200]}. Make the step shorter "
+                "(batches, CONCURRENTLY, NOT VALID then VALIDATE) or raise statement_timeout"
+            ) from None
         if code == LOCK_NOT_AVAILABLE:
-            located = guard.current
-            where = f" in revision {located.script.revision}" if located else ""
             raise LockTimeout(
                 f"alembic-safe: lock_timeout ({guard.settings.lock_timeout}) reached{where}: "
                 "another session holds a conflicting lock on the table. Waiting longer would "

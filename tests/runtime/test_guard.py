@@ -254,3 +254,24 @@ def test_bad_setting_keyword_is_one_clear_line(project: Project) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "lock_timeout" in result.stderr and "not a duration" in result.stderr
+
+
+def test_statement_timeout_cancels_with_a_clear_message(project: Project) -> None:
+    project.settings(statement_timeout='"300ms"')
+    project.migration("a1", 'op.execute("SELECT pg_sleep(2)")')
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "statement canceled in revision a1 (statement_timeout is 300ms)" in result.stderr
+    assert project.version() is None
+
+
+def test_batch_ops_are_checked(project: Project) -> None:
+    project.migration("a1", """
+        with op.batch_alter_table("users") as batch:
+            batch.alter_column("id", type_=sa.BigInteger())
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "refused" in result.stderr and "a1.py:12" in result.stderr  # the batch block
+    assert project.version() is None
