@@ -30,8 +30,9 @@ def read_catalog(cursor: Any) -> CatalogFacts:
     cursor.execute(_RELATIONS)
     rows = cursor.fetchall()
     relations = frozenset(f"{schema}.{name}" for schema, name, _, _ in rows)
-    counts = {f"{schema}.{name}": max(int(tuples), 0)
-              for schema, name, tuples, kind in rows if kind in ("r", "p")}
+    # reltuples is -1 for a table never vacuumed/analyzed: its size is unknown, not zero
+    counts = {f"{schema}.{name}": int(tuples)
+              for schema, name, tuples, kind in rows if kind in ("r", "p") and tuples >= 0}
     return CatalogFacts(columns=columns, row_counts=counts, existing_relations=relations)
 
 

@@ -144,11 +144,12 @@ def _where(script: Script, finding: Finding) -> str:
 
 def _refusal(script: Script, finding: Finding) -> str:
     """The message of a refused statement: where, rule, why, and the safe way."""
+    safe_way = finding.help.replace("\n", "\n    ")
     return (
         f"alembic-safe refused to run a statement of {_where(script, finding)}\n"
         f"  {finding.rule} ({finding.name}): {finding.message}\n"
         f"  statement: {finding.statement}\n"
-        f"  safe way: {finding.help}\n"
+        f"  safe way: {safe_way}\n"
         f"  (or opt out with alembic_safe.allow(\"{finding.rule}\", reason=...) around the op)"
     )
 
@@ -163,5 +164,7 @@ def timeouts(settings: Settings, stmt: StatementFacts | None, in_transaction: bo
 
 
 def _non_blocking(stmt: StatementFacts) -> bool:
-    return stmt.kind in ("CREATE INDEX", "REINDEX", "DROP INDEX") or stmt.validates_constraint
+    """CONCURRENTLY builds/drops and constraint validations (no write-blocking lock)."""
+    return stmt.validates_constraint or any(
+        getattr(action, "concurrently", False) for action in stmt.actions)
 

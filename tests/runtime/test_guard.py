@@ -275,3 +275,22 @@ def test_batch_ops_are_checked(project: Project) -> None:
     assert result.returncode != 0
     assert "refused" in result.stderr and "a1.py:12" in result.stderr  # the batch block
     assert project.version() is None
+
+
+def test_long_statement_timeout_applies_to_concurrent_builds_only(project: Project) -> None:
+    project.settings(statement_timeout='"1ms"', long_statement_timeout='"0"')
+    project.migration("a1", """
+        with op.get_context().autocommit_block():
+            op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert project.scalar("SELECT to_regclass('ix_users_email') IS NOT NULL") is True
+
+
+def test_never_analyzed_table_is_not_small(project: Project) -> None:
+    project.settings(small_table_rows="1000")
+    project.migration("a1", UNSAFE_INDEX)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "AS101" in result.stderr
