@@ -11,6 +11,7 @@ alone (what ran before it is committed).
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -37,6 +38,7 @@ def _give_up(exc: LockTimeout, attempts: int) -> LockTimeout:
 
 def _retrying_migration(guard: Guard, context: MigrationContext,
                         function: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(function)
     def run(**kw: Any) -> None:
         attempt = 1
         while True:

@@ -294,3 +294,19 @@ def test_never_analyzed_table_is_not_small(project: Project) -> None:
     result = project.alembic("upgrade", "head")
     assert result.returncode != 0
     assert "AS101" in result.stderr
+
+
+def test_downgrade_is_guarded_and_stamp_current_work(project: Project) -> None:
+    path = project.migration("a1", 'op.create_table("audit", sa.Column("id", sa.BigInteger))')
+    path.write_text(path.read_text().replace(
+        "def downgrade():\n    pass", 'def downgrade():\n    op.drop_table("audit")'))
+    assert project.alembic("upgrade", "head").returncode == 0
+    result = project.alembic("downgrade", "base")
+    assert result.returncode != 0
+    assert "drop-table" in result.stderr and "revision base (" not in result.stderr
+    assert project.version() == "a1"
+    assert project.alembic("stamp", "base").returncode == 0
+    assert project.version() is None
+    current = project.alembic("current")
+    assert current.returncode == 0, current.stderr
+
