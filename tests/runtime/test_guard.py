@@ -310,3 +310,13 @@ def test_downgrade_is_guarded_and_stamp_current_work(project: Project) -> None:
     current = project.alembic("current")
     assert current.returncode == 0, current.stderr
 
+
+
+def test_validated_not_null_check_makes_set_not_null_safe(project: Project) -> None:
+    project.migration("a1", 'op.alter_column("users", "email", nullable=False)')
+    refused = project.alembic("upgrade", "head")
+    assert refused.returncode != 0 and "SET NOT NULL" in refused.stderr
+    project.execute('ALTER TABLE users ADD CONSTRAINT email_set CHECK ("email" IS NOT NULL)')
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert project.version() == "a1"
