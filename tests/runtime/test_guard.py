@@ -320,3 +320,12 @@ def test_validated_not_null_check_makes_set_not_null_safe(project: Project) -> N
     result = project.alembic("upgrade", "head")
     assert result.returncode == 0, result.stderr
     assert project.version() == "a1"
+
+
+def test_sql_comment_opt_out_in_op_execute(project: Project) -> None:
+    project.migration("a1", '''op.execute("-- alembic-safe: allow AS101 because users has 3 rows\\n"
+           "CREATE INDEX ix_users_email ON users (email)")''')
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "allowed by comment: users has 3 rows" in result.stderr
+    assert project.scalar("SELECT to_regclass('ix_users_email') IS NOT NULL") is True
