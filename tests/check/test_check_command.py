@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
-from check_project import SAFE_INDEX, UNSAFE_INDEX, Project
+from check_project import ENV_CONFIGURE, SAFE_INDEX, UNSAFE_INDEX, Project, make_project
 
 CLEAN = "No new upgrade operations detected."
 
@@ -147,3 +148,17 @@ def test_check_from_python_is_recognised(project: Project) -> None:
     result = project.python(script)
     assert_ok(result)
     assert 'refused: alembic-safe check failed:\nmultiple heads: 0002a, 0002b' in result.stdout
+
+
+def test_through_alembic_safe_configure(tmp_path: Path, pg_url: str) -> None:
+    """env.py as users write it: ``alembic_safe.configure`` wires the same check."""
+    project = make_project(tmp_path / "app", pg_url, ENV_CONFIGURE)
+    assert_ok(project.alembic("upgrade", "head"))
+    clean = project.alembic("check")
+    assert_ok(clean)
+    assert CLEAN in output(clean) and "user hook called" in clean.stdout
+    project.models(index=True)
+    project.migration("0002_index", UNSAFE_INDEX, revision="0002", down="0001")
+    text = assert_failed(project.alembic("check"))
+    assert "migrations/versions/0002_index.py:" in text
+    assert "AS101 create-index-not-concurrent" in text
