@@ -167,7 +167,7 @@ def _display(path: str | None) -> str:
 def _format(finding: Finding) -> str:
     return (
         f"{_display(finding.path)}:{finding.line}: {finding.rule} {finding.name} "
-        f"{finding.message}\n    help: {finding.help}"
+        f"{finding.message}\n    help: " + finding.help.replace("\n", "\n    ")
     )
 
 
