@@ -17,6 +17,8 @@ from alembic_safe.runtime.retry import LockTimeout
 
 LOCK_NOT_AVAILABLE = "55P03"
 QUERY_CANCELED = "57014"
+# SQLSTATE classes 08 (connection exception) and 57P (operator intervention: terminated)
+_CONNECTION_LOST = ("08", "57P")
 _STARTED = "alembic_safe_started"
 
 
@@ -88,6 +90,14 @@ def install(guard: Guard, connection: Connection) -> None:
                 f"{guard.settings.statement_timeout}): "
                 f"{' '.join(str(context.statement).split())[:200]}. Make the step shorter "
                 "(batches, CONCURRENTLY, NOT VALID then VALIDATE) or raise statement_timeout"
+            ) from None
+        if context.is_disconnect or (code or "").startswith(_CONNECTION_LOST):
+            raise Refused(
+                f"alembic-safe: the connection to the database was lost{where} while running: "
+                f"{' '.join(str(context.statement).split())[:200]} "
+                f"({' '.join(str(context.original_exception).split())}). What was committed "
+                "before it stays applied; an interrupted CREATE INDEX CONCURRENTLY leaves an "
+                "INVALID index, which the guard drops and builds again when you rerun the upgrade"
             ) from None
         if code == LOCK_NOT_AVAILABLE:
             raise LockTimeout(

@@ -36,6 +36,17 @@ def _give_up(exc: LockTimeout, attempts: int) -> LockTimeout:
     return LockTimeout(f"{exc} (gave up after {attempts} attempts)")
 
 
+def _refusal_behind(exc: BaseException) -> Refused | None:
+    """A refusal that a later error masked (Alembic's autocommit_block() commits in a
+    ``finally``, which fails again on a lost connection and hides the first error)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Refused):
+            return seen
+        seen = seen.__context__
+    return None
+
+
 def _retrying_migration(guard: Guard, context: MigrationContext,
                         function: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(function)
@@ -59,6 +70,11 @@ def _retrying_migration(guard: Guard, context: MigrationContext,
                 guard.current = None  # a fresh analysis of the new attempt
                 attempt += 1
                 continue
+            except Exception as exc:
+                refusal = _refusal_behind(exc)
+                if refusal is None:
+                    raise
+                raise refusal from None
             if savepoint is not None and savepoint.is_active:
                 savepoint.commit()
             return

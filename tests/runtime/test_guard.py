@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import threading
 import time
 
@@ -127,6 +128,54 @@ def test_invalid_leftover_index_is_rebuilt(project: Project) -> None:
                           "AND i.indisvalid") == 1
 
 
+def test_concurrent_build_killed_midway_is_rebuilt_on_rerun(project: Project) -> None:
+    """A CREATE INDEX CONCURRENTLY whose backend is terminated mid-build, then run again."""
+    project.settings(lock_timeout='"60s"')
+    project.migration("a1", """
+        with op.get_context().autocommit_block():
+            op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
+    """)
+    blocker = sa.create_engine(project.url)
+    killer = sa.create_engine(project.url, isolation_level="AUTOCOMMIT")
+    results: list[subprocess.CompletedProcess[str]] = []
+    with blocker.connect() as open_writer, killer.connect() as admin:
+        # an open writing transaction: the concurrent build commits its INVALID catalog
+        # entry, then waits for this transaction to end
+        open_writer.exec_driver_sql("INSERT INTO users VALUES (10, 'x')")
+        upgrade = threading.Thread(target=lambda: results.append(
+            project.alembic("upgrade", "head")))
+        upgrade.start()
+        deadline = time.monotonic() + 60
+        terminated = False
+        while not terminated and time.monotonic() < deadline:
+            terminated = bool(admin.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE starts_with(query, 'CREATE INDEX CONCURRENTLY') "
+                "AND wait_event_type = 'Lock'").scalar())
+            time.sleep(0.05)
+        upgrade.join()
+        open_writer.rollback()
+    blocker.dispose()
+    killer.dispose()
+    assert terminated, "the concurrent build was never seen waiting"
+    assert results[0].returncode != 0
+    assert "Traceback" not in results[0].stderr
+    assert "connection to the database was lost in revision a1" in results[0].stderr
+    assert project.version() is None
+    assert project.scalar(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_email'::regclass") is False
+
+    rerun = project.alembic("upgrade", "head")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "dropping the INVALID index ix_users_email" in rerun.stderr
+    assert project.version() == "a1"
+    assert project.scalar("SELECT count(*) FROM pg_index i JOIN pg_class c ON "
+                          "c.oid = i.indexrelid WHERE c.relname = 'ix_users_email' "
+                          "AND i.indisvalid") == 1
+    assert project.scalar(
+        "SELECT count(*) FROM pg_class WHERE starts_with(relname, 'ix_users_email')") == 1
+
+
 def test_lock_timeout_fails_clearly_without_queueing_readers(project: Project) -> None:
     project.settings(lock_timeout='"1s"', lock_retries="2", lock_retry_backoff='"200ms"')
     project.migration("a1", 'op.add_column("users", sa.Column("age", sa.Integer()))')
@@ -163,22 +212,36 @@ def test_lock_timeout_fails_clearly_without_queueing_readers(project: Project) -
     assert waits and max(waits) < 1.5
 
 
-def hold_lock_for(project: Project, seconds: float) -> threading.Thread:
-    """A session holding ACCESS SHARE on users for ``seconds``, started and locked."""
+def hold_lock_until_waited_on(project: Project, then: float = 1.0) -> threading.Thread:
+    """A session holding ACCESS SHARE on users until another session has queued behind it.
+
+    The lock is kept ``then`` seconds after the first waiter shows up in ``pg_locks`` (longer
+    than the tests' lock_timeout), so the migration's first attempt always times out, however
+    slowly the ``alembic`` subprocess starts.
+    """
     locked = threading.Event()
 
     def hold() -> None:
         engine = sa.create_engine(project.url)
-        with engine.connect() as conn:
+        with engine.connect() as conn, engine.connect() as watcher:
             conn.exec_driver_sql("LOCK TABLE users IN ACCESS SHARE MODE")
             locked.set()
-            time.sleep(seconds)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                waiting = watcher.exec_driver_sql(
+                    "SELECT count(*) FROM pg_locks "
+                    "WHERE relation = 'users'::regclass AND NOT granted").scalar()
+                watcher.rollback()
+                if waiting:
+                    break
+                time.sleep(0.02)
+            time.sleep(then)
             conn.rollback()
         engine.dispose()
 
     thread = threading.Thread(target=hold)
     thread.start()
-    locked.wait(10)
+    assert locked.wait(10), "the lock holder never got its lock"
     return thread
 
 
@@ -188,7 +251,7 @@ def test_lock_timeout_retry_succeeds_once_the_lock_is_released(project: Project)
         op.create_table("audit", sa.Column("id", sa.Integer, primary_key=True))
         op.add_column("users", sa.Column("age", sa.Integer()))
     """)
-    thread = hold_lock_for(project, 1.5)
+    thread = hold_lock_until_waited_on(project)
     result = project.alembic("upgrade", "head")
     thread.join()
     assert result.returncode == 0, result.stderr
@@ -205,7 +268,7 @@ def test_autocommit_statement_is_retried_alone(project: Project) -> None:
             op.execute("ALTER TABLE users ADD CONSTRAINT email_set "
                        "CHECK (email IS NOT NULL) NOT VALID")
     """)
-    thread = hold_lock_for(project, 1.5)
+    thread = hold_lock_until_waited_on(project)
     result = project.alembic("upgrade", "head")
     thread.join()
     assert result.returncode == 0, result.stderr
