@@ -10,6 +10,7 @@ from alembic_safe.analysis.facts import AnalysisContext
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
 from alembic_safe.errors import UsageError
+from alembic_safe.lint.guarded import runs_under_guard
 from alembic_safe.optouts import migration_optouts
 from alembic_safe.rules.base import Finding
 
@@ -46,7 +47,8 @@ def lint_sql(path: Path, shown: str, settings: Settings, *, assume_in_transactio
 
 def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bool) -> FileResult:
     """An Alembic script: ``upgrade()`` (and ``downgrade()``) rendered offline, each statement
-    in Alembic's transaction unless inside ``autocommit_block()``; findings at the op line."""
+    in Alembic's transaction unless inside ``autocommit_block()``; findings at the op line.
+    When the project's env.py installs the guard, lock_timeout counts as set."""
     # imported here: Alembic and SQLAlchemy take half a second to import, .sql runs skip it
     from alembic_safe.capture.offline import load_script, run_offline
 
@@ -55,9 +57,11 @@ def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: boo
     declared = getattr(module, OPTOUTS_NAME, None)
     optouts = migration_optouts(declared, shown) if declared is not None else []
     result = FileResult()
+    guarded = runs_under_guard(path)
     for direction in ("upgrade", "downgrade") if downgrade else ("upgrade",):
         captured = run_offline(path, module, direction, shown)
-        context = AnalysisContext(pg_version=settings.pg_version, in_transaction=True)
+        context = AnalysisContext(pg_version=settings.pg_version, in_transaction=True,
+                                  lock_timeout_managed=guarded)
         analyzer = Analyzer(context)
         checker = Checker(settings, context, path=shown, optouts=optouts)
         if direction == "downgrade":
