@@ -65,9 +65,10 @@ def configure(context: Any, **kwargs: Any) -> None:
         elapsed = (time.monotonic() - clock["start"]) * 1000
         mode = ("written" if environment.is_offline_mode()
                 else "run (dry run)" if dry else "applied")
-        direction = "upgrade" if step.is_upgrade else "downgrade"
-        revision = step.up_revision_id if step.is_upgrade else ", ".join(step.down_revision_ids)
-        say(f"revision {revision or 'base'} ({direction}) {mode} in {elapsed:.0f} ms")
+        # up_revision_id is the revision applied, or undone by a downgrade
+        direction = "stamp" if step.is_stamp else "upgrade" if step.is_upgrade else "downgrade"
+        revision = step.up_revision_id or ", ".join(step.down_revision_ids) or "base"
+        say(f"revision {revision} ({direction}) {mode} in {elapsed:.0f} ms")
         if user_applied is not None:
             user_applied(ctx=ctx, step=step, heads=heads, run_args=run_args)
         clock["start"] = time.monotonic()

@@ -370,6 +370,13 @@ def test_downgrade_is_guarded_and_stamp_current_work(project: Project) -> None:
     assert project.version() == "a1"
     assert project.alembic("stamp", "base").returncode == 0
     assert project.version() is None
+    project.migration("b2", 'op.add_column("users", sa.Column("age", sa.Integer()))', down="a1")
+    assert project.alembic("stamp", "a1").returncode == 0
+    assert project.alembic("upgrade", "b2").returncode == 0
+    undone = project.alembic("downgrade", "a1")
+    assert undone.returncode == 0, undone.stderr
+    assert "revision b2 (downgrade) applied in" in undone.stderr
+    assert project.version() == "a1"
     current = project.alembic("current")
     assert current.returncode == 0, current.stderr
 
