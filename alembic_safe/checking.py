@@ -62,7 +62,8 @@ class Checker:
         self.settings = settings
         self.context = context
         self.path = path
-        self.previous: list[StatementFacts] = []
+        #: the statement whose BEGIN opened the transaction still open (for AS809)
+        self._opened: StatementFacts | None = None
         self._declared = list(optouts)
         self._declared_reported = False
         self._finished = False
@@ -80,6 +81,12 @@ class Checker:
             and self._severity.get(r.code, r.severity) is not None
         ]
         self._enabled = {r.code for r in self._rules}
+        self._on_parse_error = [r for r in self._rules if r.code == PARSE_ERROR]
+        self._on_statement = [r for r in self._rules if r.code != PARSE_ERROR]
+        self._declared_valid = [self._normalized(o) for o in self._declared if self._is_valid(o)]
+        memos = {kind: kind() for r in self._rules for kind in r.memos}
+        self._memos = list(memos.values())
+        self._ctx = RuleContext(analysis=context, memos=memos)
 
     def check(self, stmt: StatementFacts, extra_optouts: Sequence[OptOut] = ()) -> list[Finding]:
         """Findings for ``stmt``; ``extra_optouts`` are runtime ``allow()`` exemptions."""
@@ -95,15 +102,13 @@ class Checker:
             problem = self._problem(optout, stmt.position, stmt.sql)
             if problem is not None:
                 findings.append(problem)
-        valid += [self._normalized(o) for o in self._declared if self._is_valid(o)]
-        ctx = RuleContext(analysis=self.context, previous=tuple(self.previous))
-        rules = [r for r in self._rules if r.code == PARSE_ERROR] if stmt.parse_error else [
-            r for r in self._rules if r.code != PARSE_ERROR
-        ]
-        for rule in rules:
-            for hit in rule.detect(stmt, ctx):
+        valid += self._declared_valid
+        for rule in self._on_parse_error if stmt.parse_error else self._on_statement:
+            for hit in rule.detect(stmt, self._ctx):
                 findings.append(self._finding(rule, hit, stmt, valid))
-        self.previous.append(stmt)
+        for memo in self._memos:
+            memo.observe(stmt)
+        self._track_transaction(stmt)
         return findings
 
     def check_all(self, stmts: Iterable[StatementFacts]) -> list[Finding]:
@@ -119,15 +124,7 @@ class Checker:
         if self._finished or self.context.in_transaction or UNCOMMITTED not in self._enabled:
             return findings
         self._finished = True
-        opened: StatementFacts | None = None
-        for stmt in self.previous:
-            for action in stmt.actions:
-                if isinstance(action, TransactionControl):
-                    command = action.command.upper()
-                    if command in _OPENS and opened is None:
-                        opened = stmt
-                    elif command in _CLOSES:
-                        opened = None
+        opened = self._opened
         if opened is not None:
             rule = find_rule(UNCOMMITTED)
             assert rule is not None
@@ -139,7 +136,7 @@ class Checker:
             )
             optouts = [self._normalized(o) for text in opened.comments
                        for o in parse_comment(text) if self._is_valid(o)]
-            optouts += [self._normalized(o) for o in self._declared if self._is_valid(o)]
+            optouts += self._declared_valid
             findings.append(self._finding(rule, hit, opened, optouts))
         return findings
 
@@ -155,6 +152,16 @@ class Checker:
         return problems
 
     # ------------------------------------------------------------------ helpers
+
+    def _track_transaction(self, stmt: StatementFacts) -> None:
+        """Remember the BEGIN of a transaction the input opened and has not closed yet."""
+        for action in stmt.actions:
+            if isinstance(action, TransactionControl):
+                command = action.command.upper()
+                if command in _OPENS and self._opened is None:
+                    self._opened = stmt
+                elif command in _CLOSES:
+                    self._opened = None
 
     def _is_valid(self, optout: OptOut) -> bool:
         return find_rule(optout.rule) is not None and bool(optout.reason.strip())

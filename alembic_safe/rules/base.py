@@ -20,13 +20,20 @@ A rule module defines rules with :func:`rule`::
 
 Rules read facts only. The checker (``alembic_safe.checking``) turns hits into
 :class:`Finding` objects and applies configuration and opt-outs.
+
+A rule that looks back at earlier statements (of the file, or of the transaction) declares a
+:class:`Memo` beside it, ``@rule(..., memos=(LockTimeoutSet,))``: the checker feeds every
+statement to it once, after the rules saw that statement, and the rule reads it with
+``ctx.memo(LockTimeoutSet)``. Checking stays linear in the length of a file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TypeVar, cast
 
 from alembic_safe.analysis.facts import AnalysisContext, StatementFacts
 
@@ -44,25 +51,32 @@ class Hit:
     help: str  # the safe way, for this statement (exact SQL or op code when possible)
 
 
+class Memo(ABC):
+    """Running state a look-back rule keeps about the statements checked before (per file)."""
+
+    @abstractmethod
+    def observe(self, stmt: StatementFacts) -> None:
+        """Take ``stmt`` into account; called once per statement, after the rules ran on it."""
+
+
+M = TypeVar("M", bound=Memo)
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """What a rule may look at besides the statement itself."""
 
     analysis: AnalysisContext
-    #: every statement analyzed before this one, in order (same file or migration)
-    previous: Sequence[StatementFacts] = ()
+    #: the memos the enabled rules declared, by class, holding the earlier statements' state
+    memos: Mapping[type[Memo], Memo] = field(default_factory=dict)
 
     @property
     def pg_version(self) -> int:
         return self.analysis.pg_version
 
-    def same_transaction(self, stmt: StatementFacts) -> Iterator[StatementFacts]:
-        """Earlier statements in the same transaction as ``stmt``."""
-        if stmt.transaction_id is None:
-            return
-        for earlier in self.previous:
-            if earlier.transaction_id == stmt.transaction_id:
-                yield earlier
+    def memo(self, kind: type[M]) -> M:
+        """The running ``kind`` memo (the rule must declare it in ``@rule(memos=...)``)."""
+        return cast(M, self.memos[kind])
 
 
 Detector = Callable[[StatementFacts, RuleContext], Iterator[Hit]]
@@ -85,6 +99,7 @@ class Rule:
     op_example: tuple[str, str] = ("", "")  # (unsafe, safe) Alembic op code
     pg_versions: tuple[int, int] = (12, 17)  # inclusive range where the rule applies
     seen_in: tuple[str, ...] = ()  # the same check in squawk / strong_migrations / ...
+    memos: tuple[type[Memo], ...] = ()  # running state the detection reads (see Memo)
 
     def applies_to(self, pg_version: int) -> bool:
         low, high = self.pg_versions
@@ -133,6 +148,7 @@ def rule(
     op_example: tuple[str, str] = ("", ""),
     pg_versions: tuple[int, int] = (12, 17),
     seen_in: tuple[str, ...] = (),
+    memos: tuple[type[Memo], ...] = (),
 ) -> Callable[[Detector], Detector]:
     """Register the decorated detector as a rule of the catalog."""
 
@@ -143,7 +159,7 @@ def rule(
         _REGISTRY[code] = Rule(
             code=code, name=name, severity=severity, summary=summary, what=what, why=why,
             instead=instead, detect=detect, family=family, sql_example=sql_example,
-            op_example=op_example, pg_versions=pg_versions, seen_in=seen_in,
+            op_example=op_example, pg_versions=pg_versions, seen_in=seen_in, memos=memos,
         )
         return detect
 

@@ -13,7 +13,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     ValidateConstraint,
 )
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Hit, Memo, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import (
     actions,
     autocommit,
@@ -260,6 +260,21 @@ def add_exclusion_constraint(stmt: StatementFacts, ctx: RuleContext) -> Iterator
         )
 
 
+class NotValidAdded(Memo):
+    """Per transaction: (table, name) of the constraints added NOT VALID to existing tables."""
+
+    def __init__(self) -> None:
+        self.by_transaction: dict[int, set[tuple[Relation | None, str | None]]] = {}
+
+    def observe(self, stmt: StatementFacts) -> None:
+        if stmt.transaction_id is None:
+            return
+        added = [(a.table, a.constraint.name) for a in actions(stmt, AddConstraint)
+                 if a.constraint.not_valid]
+        if added:
+            self.by_transaction.setdefault(stmt.transaction_id, set()).update(added)
+
+
 @rule(
     code="AS305",
     name="validate-in-same-transaction",
@@ -296,21 +311,22 @@ def add_exclusion_constraint(stmt: StatementFacts, ctx: RuleContext) -> Iterator
         '    op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk")',
     ),
     seen_in=("strong_migrations validate_foreign_key / validate_check_constraint",),
+    memos=(NotValidAdded,),
 )
 def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    if stmt.transaction_id is None:
+        return
+    added = ctx.memo(NotValidAdded).by_transaction.get(stmt.transaction_id, set())
     for action in actions(stmt, ValidateConstraint):
-        for earlier in ctx.same_transaction(stmt):
-            for added in actions(earlier, AddConstraint):
-                if (added.constraint.not_valid and added.constraint.name == action.name
-                        and added.table == action.table):
-                    yield Hit(
-                        message=f"VALIDATE CONSTRAINT {action.name} on {action.table} runs in "
-                        "the transaction that added it, while its lock still blocks writes",
-                        help=f"COMMIT before `ALTER TABLE {rel(action.table)} VALIDATE "
-                        f"CONSTRAINT {ident(action.name)}` (Alembic: run it inside "
-                        "`with op.get_context().autocommit_block():` or in the next migration)",
-                    )
-                    return
+        if (action.table, action.name) in added:
+            yield Hit(
+                message=f"VALIDATE CONSTRAINT {action.name} on {action.table} runs in "
+                "the transaction that added it, while its lock still blocks writes",
+                help=f"COMMIT before `ALTER TABLE {rel(action.table)} VALIDATE "
+                f"CONSTRAINT {ident(action.name)}` (Alembic: run it inside "
+                "`with op.get_context().autocommit_block():` or in the next migration)",
+            )
+            return
 
 
 @rule(

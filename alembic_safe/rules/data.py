@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_safe.analysis.facts import ModifyRows, StatementFacts
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.analysis.facts import LockMode, ModifyRows, Relation, StatementFacts
+from alembic_safe.rules.base import Hit, Memo, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import actions, rel, strong_locks
 
 _BACKFILL = (
@@ -20,6 +20,24 @@ def _backfills(stmt: StatementFacts) -> Iterator[ModifyRows]:
     for action in actions(stmt, ModifyRows):
         if action.command != "INSERT" or action.from_select:
             yield action
+
+
+class StrongLocksHeld(Memo):
+    """Per transaction: each existing table locked SHARE or stronger, with the strongest mode
+    the first statement that locked it took, and that statement's line."""
+
+    def __init__(self) -> None:
+        self.by_transaction: dict[int, dict[Relation, tuple[LockMode, int]]] = {}
+
+    def observe(self, stmt: StatementFacts) -> None:
+        if stmt.transaction_id is None:
+            return
+        locked = self.by_transaction.setdefault(stmt.transaction_id, {})
+        taken: dict[Relation, LockMode] = {}
+        for relation, mode in strong_locks(stmt):
+            if relation not in locked:
+                taken[relation] = max(mode, taken.get(relation, mode))
+        locked.update((relation, (mode, stmt.position.line)) for relation, mode in taken.items())
 
 
 @rule(
@@ -50,22 +68,24 @@ def _backfills(stmt: StatementFacts) -> Iterator[ModifyRows]:
         'where="region IS NULL")',
     ),
     seen_in=("strong_migrations backfilling data (writes_blocked?)", "Eugene E4"),
+    memos=(StrongLocksHeld,),
 )
 def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    if stmt.transaction_id is None:
+        return
+    locked = ctx.memo(StrongLocksHeld).by_transaction.get(stmt.transaction_id, {})
     for action in _backfills(stmt):
-        for earlier in ctx.same_transaction(stmt):
-            held = [mode for relation, mode in strong_locks(earlier) if relation == action.table]
-            if held:
-                mode = max(held)
-                yield Hit(
-                    message=f"{action.command} on {action.table} runs in the transaction that "
-                    f"holds {mode.label} on it (statement at line {earlier.position.line}): "
-                    f"{'reads and writes' if mode.blocks_reads else 'writes'} wait for the "
-                    "whole data change",
-                    help="Commit the schema change first, then backfill in batches with "
-                    "alembic_safe.backfill(...)",
-                )
-                break
+        held = locked.get(action.table) if action.table is not None else None
+        if held is not None:
+            mode, line = held
+            yield Hit(
+                message=f"{action.command} on {action.table} runs in the transaction that "
+                f"holds {mode.label} on it (statement at line {line}): "
+                f"{'reads and writes' if mode.blocks_reads else 'writes'} wait for the "
+                "whole data change",
+                help="Commit the schema change first, then backfill in batches with "
+                "alembic_safe.backfill(...)",
+            )
 
 
 @rule(

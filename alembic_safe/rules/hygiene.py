@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from alembic_safe.analysis.facts import (
     AddColumn,
@@ -19,7 +20,7 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.config import duration_ms
 from alembic_safe.errors import ConfigError
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Hit, Memo, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import actions, rel, strong_locks
 
 
@@ -36,20 +37,27 @@ def _timeout_on(value: str | None) -> bool:
         return True  # a value PostgreSQL accepts in a unit we do not parse
 
 
-def lock_timeout_in_effect(stmt: StatementFacts, ctx: RuleContext) -> bool:
-    """Whether an earlier SET / SET LOCAL leaves lock_timeout on when ``stmt`` runs."""
-    session = False
-    local_in: int | None = None  # transaction whose SET LOCAL enabled it
-    for earlier in ctx.previous:
-        for action in earlier.actions:
+class LockTimeoutSet(Memo):
+    """Whether earlier SET / SET LOCAL statements leave lock_timeout on."""
+
+    def __init__(self) -> None:
+        self.session = False
+        self.local_in: int | None = None  # transaction whose SET LOCAL enabled it
+
+    def observe(self, stmt: StatementFacts) -> None:
+        for action in stmt.actions:
             if not isinstance(action, SetSetting) or action.name.lower() != "lock_timeout":
                 continue
             on = _timeout_on(action.value)
             if action.local:
-                local_in = earlier.transaction_id if on else None
+                self.local_in = stmt.transaction_id if on else None
             else:
-                session, local_in = on, None
-    return session or (local_in is not None and local_in == stmt.transaction_id)
+                self.session, self.local_in = on, None
+
+    def in_effect(self, stmt: StatementFacts) -> bool:
+        """Whether lock_timeout is on when ``stmt`` runs."""
+        return self.session or (self.local_in is not None
+                                and self.local_in == stmt.transaction_id)
 
 
 @rule(
@@ -78,12 +86,13 @@ def lock_timeout_in_effect(stmt: StatementFacts, ctx: RuleContext) -> bool:
     ),
     seen_in=("squawk require-timeout-settings", "strong_migrations lock_timeout",
              "django-pg-zero-downtime-migrations LOCK_TIMEOUT", "Eugene E9"),
+    memos=(LockTimeoutSet,),
 )
 def missing_lock_timeout(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     if ctx.analysis.lock_timeout_managed:
         return
     locks = list(strong_locks(stmt))
-    if not locks or lock_timeout_in_effect(stmt, ctx):
+    if not locks or ctx.memo(LockTimeoutSet).in_effect(stmt):
         return
     relation, mode = max(locks, key=lambda lock: lock[1])
     yield Hit(
@@ -249,6 +258,17 @@ def _real(stmt: StatementFacts) -> bool:
     return any(not isinstance(a, (TransactionControl, SetSetting)) for a in stmt.actions)
 
 
+class TransactionsStarted(Memo):
+    """The transactions that earlier statements ran in."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def observe(self, stmt: StatementFacts) -> None:
+        if stmt.transaction_id is not None:
+            self.ids.add(stmt.transaction_id)
+
+
 @rule(
     code="AS807",
     name="transaction-nesting",
@@ -266,17 +286,45 @@ def _real(stmt: StatementFacts) -> bool:
     op_example=('op.execute("BEGIN")\nop.add_column("claims", sa.Column("note", sa.Text()))',
                 'op.add_column("claims", sa.Column("note", sa.Text()))'),
     seen_in=("squawk transaction-nesting",),
+    memos=(TransactionsStarted,),
 )
 def transaction_nesting(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     begins = [a for a in actions(stmt, TransactionControl, existing=False)
               if a.command.upper() in ("BEGIN", "START TRANSACTION")]
-    if begins and any(True for _ in ctx.same_transaction(stmt)):
+    if begins and stmt.transaction_id in ctx.memo(TransactionsStarted).ids:
         yield Hit(
             message=f"{begins[0].command} while a transaction is already open: the next COMMIT "
             "ends the outer transaction",
             help="Remove the nested BEGIN/COMMIT; use autocommit_block() for statements that "
             "must run outside the migration's transaction",
         )
+
+
+@dataclass
+class _Held:
+    """The first ACCESS EXCLUSIVE lock on an existing table in one transaction."""
+
+    relation: Relation
+    line: int
+    followed: bool = False  # a statement doing work ran after it
+
+
+class AccessExclusiveHeld(Memo):
+    """Per transaction: the first ACCESS EXCLUSIVE lock taken, and whether work followed it."""
+
+    def __init__(self) -> None:
+        self.by_transaction: dict[int, _Held] = {}
+
+    def observe(self, stmt: StatementFacts) -> None:
+        if stmt.transaction_id is None:
+            return
+        held = self.by_transaction.get(stmt.transaction_id)
+        if held is not None:
+            held.followed = held.followed or _real(stmt)
+            return
+        for relation, _ in strong_locks(stmt, LockMode.ACCESS_EXCLUSIVE):
+            self.by_transaction[stmt.transaction_id] = _Held(relation, stmt.position.line)
+            return
 
 
 @rule(
@@ -303,24 +351,20 @@ def transaction_nesting(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]
         'op.add_column("claims", sa.Column("note", sa.Text()))',
     ),
     seen_in=("Eugene E4",),
+    memos=(AccessExclusiveHeld,),
 )
 def statements_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    if not _real(stmt):
+    if not _real(stmt) or stmt.transaction_id is None:
         return
-    holder: StatementFacts | None = None
-    for earlier in ctx.same_transaction(stmt):
-        if holder is not None and _real(earlier):
-            return  # already reported at the first statement after the lock
-        if holder is None and any(strong_locks(earlier, LockMode.ACCESS_EXCLUSIVE)):
-            holder = earlier
-    if holder is None:
-        return
-    relation = next(strong_locks(holder, LockMode.ACCESS_EXCLUSIVE))[0]
+    held = ctx.memo(AccessExclusiveHeld).by_transaction.get(stmt.transaction_id)
+    if held is None or held.followed:
+        return  # no lock held, or already reported at the first statement after the lock
+    relation = held.relation
     if any(a.table == relation for a in actions(stmt, ModifyRows)):
         return  # a data change of the locked table: AS601 reports it
     yield Hit(
         message=f"runs while ACCESS EXCLUSIVE on {relation} (taken at line "
-        f"{holder.position.line}) is held: reads and writes of {relation} wait for it too",
+        f"{held.line}) is held: reads and writes of {relation} wait for it too",
         help=f"Commit right after the statement that locks {rel(relation)}, or move it last in "
         "the transaction",
     )
