@@ -3,7 +3,8 @@
 Starts the embedded PostgreSQL server, makes a fresh database, copies
 ``examples/billing`` to a temporary directory and runs the real ``alembic`` and
 ``alembic-safe`` commands on it: upgrade, lint, a refused unsafe migration and its
-safe fix, then ``alembic check``. A step runs only once the feature it shows exists.
+safe fix, an opt-out with a reason (dry run first), then ``alembic check`` passing and
+failing. A step runs only once the feature it shows exists.
 Exits 1 when a step does not behave as narrated. Leaves no server or directory behind.
 """
 
@@ -141,11 +142,48 @@ def step_guard(demo: Demo) -> None:
     ok("demo migration rolled back and removed (the app's models do not have that index)")
 
 
+def step_optout(demo: Demo) -> None:
+    target = demo.versions / "0003_index_payers.py"
+    shutil.copy(demo.app / "unsafe_examples" / "add_index_allowed.py", target)
+    print("Added unsafe_examples/add_index_allowed.py (AS101 allowed, with a reason) as 0003")
+    dry = demo.alembic("-x", "alembic-safe-dry-run=1", "upgrade", "head")
+    if "nothing was applied" not in dry or alembic_revision(demo.url) != "0002":
+        raise StepFailed("the dry run did not roll back")
+    ok("dry run: each statement ran and was timed, then everything was rolled back")
+    applied = demo.alembic("upgrade", "head")
+    if "payers is a reference table" not in applied or alembic_revision(demo.url) != "0003":
+        raise StepFailed("the opt-out and its reason were not reported, or 0003 not applied")
+    ok("applied at 0003; the guard printed the opt-out and its reason")
+    demo.alembic("downgrade", "0002")
+    target.unlink()
+    ok("demo migration rolled back and removed")
+
+
 def step_check(demo: Demo) -> None:
     output = demo.alembic("check")
     if "No new upgrade operations detected" not in output:
         raise StepFailed("`alembic check` did not report the models and migrations in sync")
     ok("models, migrations and database agree")
+    target = demo.versions / "0003_add_index.py"
+    shutil.copy(demo.app / "unsafe_examples" / "add_index_unsafe.py", target)
+    print("Added the unsafe migration again as 0003 (pending, not applied)")
+    unsafe = demo.alembic("check", expect_ok=False)
+    target.unlink()
+    if "AS101" not in unsafe:
+        raise StepFailed("`alembic check` did not name AS101 in the pending migration")
+    ok("alembic check fails on the unsafe pending migration (removed again)")
+    models = demo.app / "billing" / "models.py"
+    original = models.read_text()
+    models.write_text(original.replace(
+        "    payer_code: Mapped[str] = mapped_column(unique=True)\n",
+        "    payer_code: Mapped[str] = mapped_column(unique=True)\n"
+        "    phone: Mapped[str | None]\n", 1))
+    print("Added a column payers.phone to the models, with no migration for it")
+    drift = demo.alembic("check", expect_ok=False)
+    models.write_text(original)
+    if "payers" not in drift or "phone" not in drift:
+        raise StepFailed("`alembic check` did not report the model change payers.phone")
+    ok("alembic check fails on model drift (models.py restored)")
 
 
 @dataclass(frozen=True)
@@ -163,7 +201,10 @@ STEPS = (
          lint_exists, "the alembic-safe lint command"),
     Step("alembic upgrade with an unsafe migration: refused by the runtime guard", step_guard,
          guard_exists, "the runtime guard"),
-    Step("alembic check on the app", step_check, guard_exists, "the runtime guard"),
+    Step("an opt-out with a reason, first as a dry run", step_optout, guard_exists,
+         "the runtime guard"),
+    Step("alembic check: passes on the app, fails on an unsafe pending migration and on "
+         "model drift", step_check, guard_exists, "the runtime guard"),
 )
 
 

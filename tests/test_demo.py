@@ -26,9 +26,16 @@ def test_demo_runs_every_step() -> None:
         "== 3. alembic upgrade with an unsafe migration",
         "ok: refused before running: still at 0002, no index built",
         "ok: applied: at 0003, ix_claim_line_items_cpt_code built concurrently and valid",
-        "== 4. alembic check on the app",
+        "== 4. an opt-out with a reason, first as a dry run",
+        "alembic-safe: dry run: rolling back, nothing was applied",
+        "allowed by allow(): payers is a reference table of a few dozen rows",
+        "ok: applied at 0003; the guard printed the opt-out and its reason",
+        "== 5. alembic check: passes on the app, fails on an unsafe pending migration",
         "No new upgrade operations detected",
         "ok: models, migrations and database agree",
+        "ok: alembic check fails on the unsafe pending migration",
+        "Detected added column 'payers.phone'",
+        "ok: alembic check fails on model drift (models.py restored)",
         "Demo finished",
     ):
         assert line in output
