@@ -1,71 +1,178 @@
-"""Live catalog facts for the analyzer, read from the migration's own connection."""
+"""Live catalog facts for the analyzer, read lazily from the migration's own connection.
+
+The analyzer looks facts up by relation key (``schema.name``, or a bare name when the SQL did
+not qualify it). :class:`LiveCatalog` reads a relation with one indexed catalog query the first
+time a key is asked about, and keeps the answer for the rest of the migration; nothing is read
+for keys nobody asks about. Validated single-column CHECK constraints are parsed by the analyzer
+(pglast) to find ``CHECK (col IS NOT NULL)``, once per definition for the whole upgrade run.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
+from dataclasses import dataclass
+from typing import Any, cast
 
 from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis.facts import AddConstraint, CatalogFacts, ColumnInfo
 
-_COLUMNS = """
-SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
-FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-"""
-_RELATIONS = """
-SELECT n.nspname, c.relname, c.reltuples::bigint, c.relkind
+# One relation: the key is split into (schema, name) candidates, '' as the schema of a bare
+# name (resolved through search_path); to_regclass never raises for a missing relation.
+_RELATION = """
+SELECT n.nspname, c.relname, c.relkind, c.reltuples::bigint,
+       cols.names, cols.types, cols.not_null, checks.definitions
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-"""
-
-_CHECKS = """
-SELECT n.nspname, c.relname, pg_get_constraintdef(k.oid)
-FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE k.contype = 'c' AND k.convalidated
+CROSS JOIN LATERAL (
+  SELECT array_agg(a.attname::text ORDER BY a.attnum) AS names,
+         array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types,
+         array_agg(a.attnotnull ORDER BY a.attnum) AS not_null
+  FROM pg_attribute a
+  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    AND c.relkind IN ('r', 'p')) AS cols
+CROSS JOIN LATERAL (
+  SELECT array_agg(pg_get_constraintdef(k.oid)) AS definitions
+  FROM pg_constraint k
+  WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated
+    AND cardinality(k.conkey) = 1) AS checks
+WHERE c.oid = ANY(ARRAY(
+    SELECT to_regclass(CASE WHEN k.s = '' THEN quote_ident(k.r)
+                            ELSE quote_ident(k.s) || '.' || quote_ident(k.r) END)
+    FROM unnest(%s::text[], %s::text[]) AS k(s, r)))
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg_toast%%'
 """
 
+@dataclass(frozen=True)
+class RelationFacts:
+    """What the guard knows about one live relation."""
 
-def _not_null_checks(rows: list[tuple[str, str, str]]) -> dict[str, frozenset[str]]:
-    """Columns with a validated ``CHECK (col IS NOT NULL)``, read by the analyzer (pglast)."""
-    found: dict[str, set[str]] = {}
-    for schema, table, definition in rows:
-        target = ".".join('"' + name.replace('"', '""') + '"' for name in (schema, table))
-        for stmt in Analyzer().feed(f"ALTER TABLE {target} ADD {definition}"):
-            for action in stmt.actions:
-                if isinstance(action, AddConstraint) and action.constraint.not_null_check_column:
-                    found.setdefault(f"{schema}.{table}", set()).add(
-                        action.constraint.not_null_check_column)
-    return {table: frozenset(columns) for table, columns in found.items()}
+    kind: str  # pg_class.relkind
+    #: pg_class.reltuples; -1 for a table never vacuumed/analyzed (size unknown, not zero)
+    tuples: int
+    columns: Mapping[str, ColumnInfo]
+    not_null_checks: frozenset[str]
 
 
-def read_catalog(cursor: Any) -> CatalogFacts:
-    """Columns (format_type), validated NOT NULL checks, approximate row counts and
-    existing relations."""
-    cursor.execute(_COLUMNS)
-    columns = {
-        (f"{schema}.{table}", column): ColumnInfo(type_name=type_name, not_null=bool(not_null))
-        for schema, table, column, type_name, not_null in cursor.fetchall()
-    }
-    cursor.execute(_RELATIONS)
-    rows = cursor.fetchall()
-    relations = frozenset(f"{schema}.{name}" for schema, name, _, _ in rows)
-    # reltuples is -1 for a table never vacuumed/analyzed: its size is unknown, not zero
-    counts = {f"{schema}.{name}": int(tuples)
-              for schema, name, tuples, kind in rows if kind in ("r", "p") and tuples >= 0}
-    cursor.execute(_CHECKS)
-    checks = _not_null_checks(cursor.fetchall())
-    return CatalogFacts(columns=columns, validated_not_null_checks=checks, row_counts=counts,
-                        existing_relations=relations)
+class NotNullChecks:
+    """The column of a ``CHECK (col IS NOT NULL)`` definition (None for other checks),
+    parsed by the analyzer once per definition text."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, str | None] = {}
+
+    def column(self, definition: str) -> str | None:
+        if definition not in self._parsed:
+            # the definition alone decides; the table name only makes the statement whole
+            stmts = Analyzer().feed(f"ALTER TABLE alembic_safe_check ADD {definition}")
+            found = [a.constraint.not_null_check_column for s in stmts for a in s.actions
+                     if isinstance(a, AddConstraint)]
+            self._parsed[definition] = next((c for c in found if c), None)
+        return self._parsed[definition]
 
 
-def server_version(cursor: Any) -> int:
-    """The server's major version (``server_version_num`` // 10000)."""
-    cursor.execute("SHOW server_version_num")
-    return int(cursor.fetchone()[0]) // 10000
+def _candidates(key: str) -> tuple[list[str], list[str]]:
+    """(schemas, names) a key may stand for: every split at a dot, or ('', key) when bare."""
+    splits = [(key[:i], key[i + 1:]) for i, char in enumerate(key) if char == "."]
+    pairs = splits or [("", key)]
+    return [schema for schema, _ in pairs], [name for _, name in pairs]
+
+
+class LiveCatalog:
+    """Relations read on first use through ``connection`` (a DB-API connection) and kept."""
+
+    def __init__(self, connection: Any, checks: NotNullChecks) -> None:
+        self._connection = connection
+        self._checks = checks
+        self._read: dict[str, RelationFacts | None] = {}
+
+    def relation(self, key: str) -> RelationFacts | None:
+        """The live relation ``key`` names, or None when there is none."""
+        if key not in self._read:
+            self._read[key] = self._query(key)
+        return self._read[key]
+
+    def _query(self, key: str) -> RelationFacts | None:
+        schemas, names = _candidates(key)
+        with self._connection.cursor() as cursor:
+            cursor.execute(_RELATION, (schemas, names))
+            rows = cursor.fetchall()
+        for schema, name, kind, tuples, columns, types, not_null, definitions in rows:
+            if "." in key and f"{schema}.{name}" != key:
+                continue
+            checks = (self._checks.column(d) for d in definitions or ())
+            return RelationFacts(
+                kind=kind, tuples=int(tuples),
+                columns={column: ColumnInfo(type_name=type_name, not_null=bool(flag))
+                         for column, type_name, flag in zip(
+                             columns or (), types or (), not_null or (), strict=True)},
+                not_null_checks=frozenset(c for c in checks if c is not None))
+        return None
+
+    def facts(self) -> CatalogFacts:
+        """The analyzer's view: mappings and a set that look keys up here."""
+        # CatalogFacts declares dict/frozenset fields; these read-only views answer the same
+        # lookups (get, [], in, &) and refuse to be listed, which would mean reading everything
+        return CatalogFacts(
+            columns=cast("dict[tuple[str, str], ColumnInfo]", _Lookup(
+                lambda key: _column(self.relation(key[0]), key[1]))),
+            validated_not_null_checks=cast("dict[str, frozenset[str]]", _Lookup(
+                lambda key: _checks(self.relation(key)))),
+            row_counts=cast("dict[str, int]", _Lookup(lambda key: _count(self.relation(key)))),
+            existing_relations=cast("frozenset[str]", _Existing(self)),
+        )
+
+
+def _column(relation: RelationFacts | None, column: str) -> ColumnInfo | None:
+    return relation.columns.get(column) if relation is not None else None
+
+
+def _checks(relation: RelationFacts | None) -> frozenset[str] | None:
+    return relation.not_null_checks if relation is not None and relation.not_null_checks else None
+
+
+def _count(relation: RelationFacts | None) -> int | None:
+    """Approximate rows of a table; None when unknown (never analyzed) or not a table."""
+    if relation is None or relation.kind not in ("r", "p") or relation.tuples < 0:
+        return None
+    return relation.tuples
+
+
+class _Unlisted:
+    """Live facts are looked up one key at a time, never listed."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError("live catalog facts can be looked up, not listed")
+
+    def __len__(self) -> int:
+        raise TypeError("live catalog facts can be looked up, not listed")
+
+
+class _Lookup(_Unlisted, Mapping[Any, Any]):
+    """A read-only mapping whose values come from ``find`` (None: no such key)."""
+
+    def __init__(self, find: Callable[[Any], Any]) -> None:
+        self._find = find
+
+    def __getitem__(self, key: Any) -> Any:
+        value = self._find(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+
+class _Existing(_Unlisted, Set[str]):
+    """Qualified names of live relations. A bare name is never in it: ``CREATE`` puts a
+    relation in the first schema of search_path, which its qualified key already names."""
+
+    def __init__(self, live: LiveCatalog) -> None:
+        self._live = live
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and "." in key and self._live.relation(key) is not None
+
+    @classmethod
+    def _from_iterable(cls, values: Iterable[Any]) -> frozenset[Any]:
+        return frozenset(values)
 
 
 def invalid_index_exists(cursor: Any, name: str) -> bool:

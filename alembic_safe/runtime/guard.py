@@ -18,7 +18,7 @@ from alembic.script import Script
 from alembic.util import CommandError
 
 from alembic_safe.analysis import Analyzer
-from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, StatementFacts
+from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, Relation, StatementFacts
 from alembic_safe.capture.location import find_caller
 from alembic_safe.checking import Checker, has_errors
 from alembic_safe.config import Settings
@@ -69,14 +69,20 @@ class Guard:
         return (self.scripts[found[0]], found[1]) if found is not None else None
 
     def migration(
-        self, script: Script, version: int, catalog: Callable[[], CatalogFacts] | None
+        self, script: Script, version: int, catalog: Callable[[], CatalogFacts] | None,
+        schema: str = "public",
     ) -> Migration:
-        """The state of ``script``'s run (a new one when another revision starts)."""
+        """The state of ``script``'s run (a new one when another revision starts).
+
+        ``catalog`` makes the migration's catalog facts (looked up lazily by the analyzer);
+        ``schema`` is the first schema of search_path, for unqualified names.
+        """
         if self.current is not None and self.current.script is script:
             return self.current
         facts = catalog() if catalog is not None else None
         context = AnalysisContext(pg_version=version, in_transaction=True,
-                                  lock_timeout_managed=True, catalog=facts)
+                                  lock_timeout_managed=True, catalog=facts,
+                                  default_schema=schema)
         declared = getattr(script.module, "alembic_safe_allow", None)
         try:
             optouts = [] if declared is None else migration_optouts(declared, script.path)
@@ -88,37 +94,40 @@ class Guard:
         return self.current
 
     def check(
-        self, sql: str, *, in_transaction: bool, version: int,
-        catalog: Callable[[], CatalogFacts] | None = None,
+        self, sql: str | Callable[[], str], *, in_transaction: bool, version: int,
+        catalog: Callable[[], CatalogFacts] | None = None, schema: str = "public",
     ) -> list[StatementFacts] | None:
         """Facts of ``sql`` once checked; None when no migration script emitted it.
 
+        ``sql`` may be a function making the text, called only for a migration's statement.
         Prints warnings and used opt-outs; raises :class:`Refused` on an error finding.
         """
         located = self.locate()
         if located is None:
             return None
         script, line = located
-        state = self.migration(script, version, catalog)
-        statements = state.analyzer.feed(sql, in_transaction=in_transaction, line=line)
+        state = self.migration(script, version, catalog, schema)
+        text = sql if isinstance(sql, str) else sql()
+        statements = state.analyzer.feed(text, in_transaction=in_transaction, line=line)
         findings: list[Finding] = []
         for stmt in statements:
-            findings += [self._relaxed(f, stmt, state.catalog)
+            findings += [self._relaxed(f, stmt, state)
                          for f in state.checker.check(stmt, active_optouts())]
             state.statements.append((stmt, in_transaction))
         self._report(script, findings)
         return statements
 
-    def _relaxed(self, finding: Finding, stmt: StatementFacts,
-                 catalog: CatalogFacts | None) -> Finding:
+    def _relaxed(self, finding: Finding, stmt: StatementFacts, state: Migration) -> Finding:
         """Lock findings on tables below ``small_table_rows`` become allowed ("small table")."""
         limit = self.settings.small_table_rows
         rule = find_rule(finding.rule)
+        catalog = state.catalog
         if (finding.allowed_by is not None or limit <= 0 or catalog is None or rule is None
                 or rule.family not in LOCK_FAMILIES):
             return finding
-        tables = [lock.relation.qualified for lock in stmt.locks if not lock.is_new]
-        counts = [catalog.row_counts.get(t if "." in t else f"public.{t}") for t in tables]
+        schema = state.analyzer.context.default_schema
+        counts = [_row_count(catalog, lock.relation, schema)
+                  for lock in stmt.locks if not lock.is_new]
         if not counts or any(c is None or c >= limit for c in counts):
             return finding
         reason = f"small table ({max(c for c in counts if c is not None)} rows < {limit})"
@@ -138,6 +147,15 @@ class Guard:
             raise Refused("\n".join(_refusal(script, f) for f in errors))
 
 
+def _row_count(catalog: CatalogFacts, relation: Relation, schema: str) -> int | None:
+    """Approximate rows of ``relation`` (unqualified: in ``schema``, else on search_path)."""
+    for key in (f"{relation.schema or schema}.{relation.name}", relation.qualified):
+        count = catalog.row_counts.get(key)
+        if count is not None:
+            return count
+    return None
+
+
 def _where(script: Script, finding: Finding) -> str:
     return f"revision {script.revision} ({finding.path}:{finding.line})"
 
@@ -152,19 +170,3 @@ def _refusal(script: Script, finding: Finding) -> str:
         f"  safe way: {safe_way}\n"
         f"  (or opt out with alembic_safe.allow(\"{finding.rule}\", reason=...) around the op)"
     )
-
-
-def timeouts(settings: Settings, stmt: StatementFacts | None, in_transaction: bool) -> str:
-    """The SET commands to run before a statement: lock_timeout, and statement_timeout
-    (long_statement_timeout for non-blocking builds/validations outside a transaction)."""
-    long = stmt is not None and not in_transaction and _non_blocking(stmt)
-    statement = settings.long_statement_timeout_ms if long else settings.statement_timeout_ms
-    return (f"SET lock_timeout = {settings.lock_timeout_ms}; "
-            f"SET statement_timeout = {statement}")
-
-
-def _non_blocking(stmt: StatementFacts) -> bool:
-    """CONCURRENTLY builds/drops and constraint validations (no write-blocking lock)."""
-    return stmt.validates_constraint or any(
-        getattr(action, "concurrently", False) for action in stmt.actions)
-

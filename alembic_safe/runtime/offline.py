@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic.runtime.migration import MigrationContext
 
-from alembic_safe.runtime.guard import Guard, timeouts
+from alembic_safe.runtime.guard import Guard
+from alembic_safe.runtime.timeouts import timeouts
 
 
 def install(guard: Guard, context: MigrationContext) -> None:

@@ -11,9 +11,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, ExceptionContext
 
 from alembic_safe.analysis.facts import CreateIndex, StatementFacts
-from alembic_safe.runtime.catalog import invalid_index_exists, read_catalog
-from alembic_safe.runtime.guard import Guard, Refused, say, timeouts
+from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks, invalid_index_exists
+from alembic_safe.runtime.guard import Guard, Refused, say
 from alembic_safe.runtime.retry import LockTimeout
+from alembic_safe.runtime.timeouts import SessionTimeouts, may_change_timeouts, timeouts
 
 LOCK_NOT_AVAILABLE = "55P03"
 QUERY_CANCELED = "57014"
@@ -45,13 +46,17 @@ def install(guard: Guard, connection: Connection) -> None:
     """Attach the guard to ``connection`` (the one passed to ``context.configure``)."""
     info = connection.dialect.server_version_info
     version = int(info[0]) if info else guard.settings.pg_version
+    # current_schema() when the dialect first connected: where unqualified names live
+    schema = connection.dialect.default_schema_name or "public"
+    checks = NotNullChecks()  # shared by the whole run: definitions parse the same way
+    session = SessionTimeouts()
 
     def before(conn: Connection, cursor: Any, statement: str, parameters: Any,
                context: Any, executemany: bool) -> None:
         in_transaction = not cursor.connection.autocommit
-        facts = guard.check(_literal(cursor, statement, parameters, executemany),
-                            in_transaction=in_transaction, version=version,
-                            catalog=lambda: read_catalog(cursor))
+        facts = guard.check(lambda: _literal(cursor, statement, parameters, executemany),
+                            in_transaction=in_transaction, version=version, schema=schema,
+                            catalog=lambda: LiveCatalog(cursor.connection, checks).facts())
         if facts is None:
             return
         for action in _concurrent_indexes(facts):
@@ -59,7 +64,10 @@ def install(guard: Guard, connection: Connection) -> None:
                 say(f"dropping the INVALID index {action.index} left by a failed concurrent "
                     "build, then building it again")
                 cursor.execute(sql.SQL("DROP INDEX CONCURRENTLY {}").format(_index_name(action)))
-        cursor.execute(timeouts(guard.settings, facts[0] if facts else None, in_transaction))
+        session.ensure(cursor, timeouts(guard.settings, facts[0] if facts else None,
+                                        in_transaction))
+        if any(may_change_timeouts(stmt) for stmt in facts):
+            session.forget()
         conn.info[_STARTED] = (time.monotonic(), facts)
 
     def after(conn: Connection, cursor: Any, statement: str, parameters: Any,
@@ -107,6 +115,8 @@ def install(guard: Guard, connection: Connection) -> None:
                 "table is quiet (find the holder in pg_locks / pg_stat_activity)"
             ) from None
 
+    for undoing in ("begin", "rollback", "rollback_savepoint"):
+        event.listen(connection, undoing, session.forget)
     event.listen(connection, "before_cursor_execute", before)
     event.listen(connection, "after_cursor_execute", after)
     event.listen(connection.engine, "handle_error", failed)
