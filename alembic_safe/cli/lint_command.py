@@ -23,6 +23,16 @@ def _codes(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return jobs
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help=".sql files, Alembic migration scripts (.py) or folders")
@@ -41,6 +51,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=".sql files run as one transaction (as sql-migrate and Flyway do)")
     parser.add_argument("--downgrade", action="store_true",
                         help="lint the downgrade() of migration scripts too")
+    parser.add_argument("--jobs", type=_jobs, metavar="N",
+                        help=".sql files linted by N processes (default: one per CPU when there "
+                        "are 8 files or more; 1: no worker processes)")
     parser.add_argument("-c", "--config", type=Path, metavar="PATH",
                         help="alembic.ini whose project settings (pyproject.toml next to or "
                         "above it) apply (default: ./alembic.ini)")
@@ -70,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         files = [f for f in files if f.resolve() in changed]
     try:
         result = lint_files(files, settings, assume_in_transaction=args.assume_in_transaction,
-                            downgrade=args.downgrade)
+                            downgrade=args.downgrade, jobs=args.jobs)
     except ScriptError as exc:
         if args.format == "github":  # also annotate the broken script in the pull request
             sys.stdout.write(script_error_annotation(exc.path, exc.line, exc.problem))

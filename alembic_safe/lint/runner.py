@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic_safe.config import Settings
-from alembic_safe.lint.files import lint_migration, lint_sql
+from alembic_safe.lint.files import lint_migration
+from alembic_safe.lint.parallel import sql_results
 from alembic_safe.rules.base import Finding
 
 
@@ -33,22 +34,29 @@ def display_path(path: Path) -> str:
 
 def lint_files(
     files: Sequence[Path], settings: Settings, *, assume_in_transaction: bool = False,
-    downgrade: bool = False,
+    downgrade: bool = False, jobs: int | None = None,
 ) -> LintResult:
-    """Lint each file (.sql or Alembic .py); broken input raises UsageError."""
+    """Lint each file (.sql or Alembic .py); broken input raises UsageError.
+
+    ``.sql`` files go to ``jobs`` worker processes (None: one per CPU from 8 files on; 1: this
+    process); Alembic scripts run in this process. Results are in file order either way."""
     result = LintResult()
-    for path in files:
-        shown = display_path(path)
-        if path.suffix == ".py":
-            one = lint_migration(path, shown, settings, downgrade=downgrade)
-        else:
-            one = lint_sql(path, shown, settings, assume_in_transaction=assume_in_transaction)
-        result.findings += one.findings
-        result.statements += one.statements
-        result.files += 1
+    shown = {path: display_path(path) for path in files}
+    sql = [path for path in files if path.suffix != ".py"]
+    with sql_results(sql, [shown[path] for path in sql], settings,
+                     assume_in_transaction=assume_in_transaction, jobs=jobs) as linted:
+        for path in files:
+            if path.suffix == ".py":
+                one = lint_migration(path, shown[path], settings, downgrade=downgrade)
+            else:
+                one = next(linted)
+            result.findings += one.findings
+            result.statements += one.statements
+            result.files += 1
     return result
 
 
 def lint_paths(paths: Sequence[Path], settings: Settings) -> list[Finding]:
-    """Findings for these files (what ``alembic check`` integration uses)."""
-    return lint_files(paths, settings).findings
+    """Findings for these files (what ``alembic check`` integration uses). Serial: it runs
+    inside a live Alembic environment, whose connection worker processes must not inherit."""
+    return lint_files(paths, settings, jobs=1).findings
