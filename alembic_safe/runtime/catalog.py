@@ -108,6 +108,13 @@ class LiveCatalog:
                 not_null_checks=frozenset(c for c in checks if c is not None))
         return None
 
+    def row_count(self, key: str) -> int | None:
+        """Approximate rows of a table; None when unknown (never analyzed) or not a table."""
+        relation = self.relation(key)
+        if relation is None or relation.kind not in ("r", "p") or relation.tuples < 0:
+            return None
+        return relation.tuples
+
     def facts(self) -> CatalogFacts:
         """The analyzer's view: mappings and a set that look keys up here."""
         # CatalogFacts declares dict/frozenset fields; these read-only views answer the same
@@ -117,7 +124,7 @@ class LiveCatalog:
                 lambda key: _column(self.relation(key[0]), key[1]))),
             validated_not_null_checks=cast("dict[str, frozenset[str]]", _Lookup(
                 lambda key: _checks(self.relation(key)))),
-            row_counts=cast("dict[str, int]", _Lookup(lambda key: _count(self.relation(key)))),
+            row_counts=cast("dict[str, int]", _Lookup(self.row_count)),
             existing_relations=cast("frozenset[str]", _Existing(self)),
         )
 
@@ -128,13 +135,6 @@ def _column(relation: RelationFacts | None, column: str) -> ColumnInfo | None:
 
 def _checks(relation: RelationFacts | None) -> frozenset[str] | None:
     return relation.not_null_checks if relation is not None and relation.not_null_checks else None
-
-
-def _count(relation: RelationFacts | None) -> int | None:
-    """Approximate rows of a table; None when unknown (never analyzed) or not a table."""
-    if relation is None or relation.kind not in ("r", "p") or relation.tuples < 0:
-        return None
-    return relation.tuples
 
 
 class _Unlisted:

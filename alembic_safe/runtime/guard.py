@@ -13,13 +13,13 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from types import FrameType
 
 from alembic.script import Script
 from alembic.util import CommandError
 
 from alembic_safe.analysis import Analyzer
-from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, Relation, StatementFacts
-from alembic_safe.capture.location import find_caller
+from alembic_safe.analysis.facts import AnalysisContext, Relation, StatementFacts
 from alembic_safe.checking import Checker, has_errors
 from alembic_safe.config import Settings
 from alembic_safe.errors import AlembicSafeError
@@ -27,6 +27,7 @@ from alembic_safe.optouts import migration_optouts
 from alembic_safe.rules import find_rule
 from alembic_safe.rules.base import Finding, OptOut, Severity
 from alembic_safe.runtime.allow import active_optouts
+from alembic_safe.runtime.catalog import LiveCatalog
 
 #: rule families whose findings are about locks (relaxed for small tables)
 LOCK_FAMILIES = frozenset({"index", "columns", "constraints", "table"})
@@ -48,7 +49,7 @@ class Migration:
     script: Script
     analyzer: Analyzer
     checker: Checker
-    catalog: CatalogFacts | None
+    catalog: LiveCatalog | None
     statements: list[tuple[StatementFacts, bool]] = field(default_factory=list)
 
 
@@ -62,26 +63,44 @@ class Guard:
         self.dry_run = dry_run
         self.scripts = {os.path.realpath(s.path): s for s in scripts}
         self.current: Migration | None = None
+        self._files: dict[str, Script | None] = {}  # code file name -> its script, if any
 
     def locate(self) -> tuple[Script, int] | None:
-        """The migration script running now and the line of its ``op.*`` call."""
-        found = find_caller(lambda path: path in self.scripts, sys._getframe(1))
-        return (self.scripts[found[0]], found[1]) if found is not None else None
+        """The migration script running now and the line of its ``op.*`` call: the innermost
+        stack frame of a script."""
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None:
+            script = self._script_of(frame.f_code.co_filename)
+            if script is not None:
+                return script, frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    def _script_of(self, filename: str) -> Script | None:
+        """The script a code file name is (symlinks resolved), remembered for absolute names
+        (a relative one depends on the working directory)."""
+        if filename in self._files:
+            return self._files[filename]
+        script = self.scripts.get(os.path.realpath(filename))
+        if os.path.isabs(filename):
+            self._files[filename] = script
+        return script
 
     def migration(
-        self, script: Script, version: int, catalog: Callable[[], CatalogFacts] | None,
+        self, script: Script, version: int, catalog: Callable[[], LiveCatalog] | None,
         schema: str = "public",
     ) -> Migration:
         """The state of ``script``'s run (a new one when another revision starts).
 
-        ``catalog`` makes the migration's catalog facts (looked up lazily by the analyzer);
+        ``catalog`` makes the migration's live catalog (looked up lazily by the analyzer);
         ``schema`` is the first schema of search_path, for unqualified names.
         """
         if self.current is not None and self.current.script is script:
             return self.current
-        facts = catalog() if catalog is not None else None
+        live = catalog() if catalog is not None else None
         context = AnalysisContext(pg_version=version, in_transaction=True,
-                                  lock_timeout_managed=True, catalog=facts,
+                                  lock_timeout_managed=True,
+                                  catalog=live.facts() if live is not None else None,
                                   default_schema=schema)
         declared = getattr(script.module, "alembic_safe_allow", None)
         try:
@@ -90,12 +109,12 @@ class Guard:
             raise Refused(str(exc)) from None
         self.current = Migration(script, Analyzer(context),
                                  Checker(self.settings, context, path=script.path,
-                                         optouts=optouts), facts)
+                                         optouts=optouts), live)
         return self.current
 
     def check(
         self, sql: str | Callable[[], str], *, in_transaction: bool, version: int,
-        catalog: Callable[[], CatalogFacts] | None = None, schema: str = "public",
+        catalog: Callable[[], LiveCatalog] | None = None, schema: str = "public",
     ) -> list[StatementFacts] | None:
         """Facts of ``sql`` once checked; None when no migration script emitted it.
 
@@ -147,10 +166,10 @@ class Guard:
             raise Refused("\n".join(_refusal(script, f) for f in errors))
 
 
-def _row_count(catalog: CatalogFacts, relation: Relation, schema: str) -> int | None:
+def _row_count(catalog: LiveCatalog, relation: Relation, schema: str) -> int | None:
     """Approximate rows of ``relation`` (unqualified: in ``schema``, else on search_path)."""
     for key in (f"{relation.schema or schema}.{relation.name}", relation.qualified):
-        count = catalog.row_counts.get(key)
+        count = catalog.row_count(key)
         if count is not None:
             return count
     return None

@@ -34,6 +34,12 @@ def _index_name(action: CreateIndex) -> sql.Composable:
     return sql.Identifier(schema, action.index) if schema else sql.Identifier(action.index)
 
 
+def _index_key(action: CreateIndex, schema: str) -> str:
+    """The catalog key of the index a CREATE INDEX builds (in its table's schema)."""
+    table_schema = action.table.schema if action.table is not None else None
+    return f"{table_schema or schema}.{action.index}"
+
+
 def _literal(cursor: Any, statement: str, parameters: Any, many: bool) -> str:
     """The statement with its parameters inlined (what the analyzer must see)."""
     if not parameters:
@@ -51,15 +57,22 @@ def install(guard: Guard, connection: Connection) -> None:
     checks = NotNullChecks()  # shared by the whole run: definitions parse the same way
     session = SessionTimeouts()
 
+    def existing_indexes(actions: list[CreateIndex]) -> list[CreateIndex]:
+        """The concurrent builds whose index name is taken already (maybe by an INVALID
+        leftover), by the migration's live catalog (the analyzer has just looked them up)."""
+        live = guard.current.catalog if guard.current is not None else None
+        return [a for a in actions if live is None or live.relation(_index_key(a, schema))]
+
     def before(conn: Connection, cursor: Any, statement: str, parameters: Any,
                context: Any, executemany: bool) -> None:
         in_transaction = not cursor.connection.autocommit
         facts = guard.check(lambda: _literal(cursor, statement, parameters, executemany),
                             in_transaction=in_transaction, version=version, schema=schema,
-                            catalog=lambda: LiveCatalog(cursor.connection, checks).facts())
+                            catalog=lambda: LiveCatalog(cursor.connection, checks))
         if facts is None:
             return
-        for action in _concurrent_indexes(facts):
+        existing = existing_indexes(_concurrent_indexes(facts))
+        for action in existing:
             if not in_transaction and invalid_index_exists(cursor, action.index or ""):
                 say(f"dropping the INVALID index {action.index} left by a failed concurrent "
                     "build, then building it again")
@@ -68,19 +81,19 @@ def install(guard: Guard, connection: Connection) -> None:
                                         in_transaction))
         if any(may_change_timeouts(stmt) for stmt in facts):
             session.forget()
-        conn.info[_STARTED] = (time.monotonic(), facts)
+        conn.info[_STARTED] = (time.monotonic(), existing)
 
     def after(conn: Connection, cursor: Any, statement: str, parameters: Any,
               context: Any, executemany: bool) -> None:
         started = conn.info.pop(_STARTED, None)
         if started is None:
             return
-        begun, facts = started
+        begun, existing = started
         elapsed = (time.monotonic() - begun) * 1000
         if guard.dry_run or elapsed >= guard.settings.slow_statement_ms:
             label = "ran" if guard.dry_run else "slow statement"
             say(f"{label} ({elapsed:.0f} ms): {' '.join(statement.split())[:200]}")
-        for action in _concurrent_indexes(facts):
+        for action in existing:  # a new index built without error is valid
             if invalid_index_exists(cursor, action.index or ""):
                 raise Refused(f"alembic-safe: the concurrent build of index {action.index} "
                               "left it INVALID; run the migration again to drop and rebuild it")
