@@ -20,7 +20,7 @@ def configure(context: Any, **kwargs: Any) -> None:
 
 def __getattr__(name: str) -> Any:
     if name == "backfill":
-        from alembic_safe.backfill import backfill
+        from alembic_safe.batched_backfill import backfill
 
         return backfill
     raise AttributeError(f"module 'alembic_safe' has no attribute {name!r}")

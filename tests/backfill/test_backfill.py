@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from alembic_safe.backfill import (
+from alembic_safe.batched_backfill import (
     PROGRESS_TABLE,
     BackfillError,
     BackfillProgress,
@@ -206,3 +206,12 @@ def test_one_runner_at_a_time(pg_url: str, pg_engine: Engine) -> None:
     assert len(outcome) == 1 and "is running in another session" in outcome[0]
     # the lock is released at the end: a later call runs (and finds it finished)
     assert backfill(pg_url, table="items", set="size = 7", name="only-one").already_finished
+
+
+def test_package_attribute_stays_the_function() -> None:
+    # importing the implementation module must not shadow alembic_safe.backfill
+    import alembic_safe
+    import alembic_safe.batched_backfill
+
+    assert alembic_safe.backfill is alembic_safe.batched_backfill.backfill
+    assert callable(alembic_safe.backfill)

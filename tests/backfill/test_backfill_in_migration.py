@@ -25,7 +25,7 @@ MIGRATION = '''\
 import sqlalchemy as sa
 from alembic import op
 
-from alembic_safe.backfill import backfill
+from alembic_safe import backfill
 
 revision = "0002"
 down_revision = "0001"
