@@ -3,8 +3,8 @@
 Starts the embedded PostgreSQL server, makes a fresh database, copies
 ``examples/billing`` to a temporary directory and runs the real ``alembic`` and
 ``alembic-safe`` commands on it: upgrade, lint, a refused unsafe migration and its
-safe fix, an opt-out with a reason (dry run first), then ``alembic check`` passing and
-failing. A step runs only once the feature it shows exists.
+safe fix, an opt-out with a reason (dry run first), a batched backfill, then
+``alembic check`` passing and failing. A step runs only once the feature it shows exists.
 Exits 1 when a step does not behave as narrated. Leaves no server or directory behind.
 """
 
@@ -26,6 +26,8 @@ from alembic_safe.demo_catalog import (
     enum_values,
     index_is_valid,
     schema_summary,
+    seed_untrimmed_payers,
+    untrimmed_payers,
 )
 from alembic_safe.testing import embedded_server, fresh_database
 
@@ -159,6 +161,25 @@ def step_optout(demo: Demo) -> None:
     ok("demo migration rolled back and removed")
 
 
+def step_backfill(demo: Demo) -> None:
+    seed_untrimmed_payers(demo.url, 2000)
+    print("Inserted 2000 payers whose names carry stray spaces")
+    unsafe = demo.lint("unsafe_examples/trim_payer_names_unsafe.py", expect_ok=True)
+    if "AS602" not in unsafe:
+        raise StepFailed("lint did not report the one-statement UPDATE (AS602)")
+    ok("lint warns: one UPDATE of every row, in one transaction (AS602)")
+    target = demo.versions / "0003_trim_payer_names.py"
+    shutil.copy(demo.app / "unsafe_examples" / "trim_payer_names_fixed.py", target)
+    print("Added unsafe_examples/trim_payer_names_fixed.py (alembic_safe.backfill) as 0003")
+    applied = demo.alembic("upgrade", "head")
+    if "2000 names trimmed in 4 batches" not in applied or untrimmed_payers(demo.url):
+        raise StepFailed("the batched backfill did not trim every payer name in 4 batches")
+    ok("applied at 0003: every name trimmed, 500 keys per committed batch")
+    demo.alembic("downgrade", "0002")
+    target.unlink()
+    ok("demo migration rolled back and removed")
+
+
 def step_check(demo: Demo) -> None:
     output = demo.alembic("check")
     if "No new upgrade operations detected" not in output:
@@ -203,6 +224,8 @@ STEPS = (
          guard_exists, "the runtime guard"),
     Step("an opt-out with a reason, first as a dry run", step_optout, guard_exists,
          "the runtime guard"),
+    Step("a data change: one big UPDATE flagged, the batched backfill applied", step_backfill,
+         guard_exists, "the runtime guard"),
     Step("alembic check: passes on the app, fails on an unsafe pending migration and on "
          "model drift", step_check, guard_exists, "the runtime guard"),
 )

@@ -79,3 +79,21 @@ def alembic_revision(url: str) -> str | None:
             return None
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return None if revision is None else str(revision)
+
+
+def seed_untrimmed_payers(url: str, count: int) -> None:
+    """``count`` payers whose names carry stray spaces (what the backfill step cleans)."""
+    with _connect(url) as connection:
+        connection.execute(text(
+            "INSERT INTO payers (name, payer_code)"
+            " SELECT '  Payer ' || n || ' ', 'P' || lpad(n::text, 6, '0')"
+            " FROM generate_series(1, :count) AS n"
+        ), {"count": count})
+        connection.commit()
+
+
+def untrimmed_payers(url: str) -> int:
+    """How many payers' names still have leading or trailing spaces."""
+    with _connect(url) as connection:
+        return int(connection.execute(text(
+            "SELECT count(*) FROM payers WHERE name <> btrim(name)")).scalar_one())

@@ -10,6 +10,7 @@ from typing import Any
 from alembic.runtime.environment import EnvironmentContext
 from alembic.util import CommandError
 
+from alembic_safe.batched_backfill import PROGRESS_TABLE
 from alembic_safe.config import Settings, load_settings
 from alembic_safe.errors import AlembicSafeError
 from alembic_safe.runtime import dry_run, offline, online, retry
@@ -17,6 +18,7 @@ from alembic_safe.runtime.check_command import wrap_process_revision_directives
 from alembic_safe.runtime.guard import Guard, say
 
 SETTING_KEYS = frozenset(f.name for f in dataclasses.fields(Settings))
+OWN_TABLES = frozenset({PROGRESS_TABLE})  # created by alembic-safe, not by the user's models
 
 
 def _environment(context: Any) -> EnvironmentContext:
@@ -40,6 +42,19 @@ def _settings(environment: EnvironmentContext, overrides: dict[str, Any]) -> Set
         raise CommandError(f"alembic-safe: {exc}") from None
 
 
+def _without_own_tables(user_include_name: Any) -> Any:
+    """``include_name`` that hides alembic-safe's own tables (the backfill progress table)
+    from autogenerate and ``alembic check``, then asks the user's hook, if any."""
+
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        if type_ == "table" and name in OWN_TABLES:
+            return False
+        return True if user_include_name is None else bool(
+            user_include_name(name, type_, parent_names))
+
+    return include_name
+
+
 def configure(context: Any, **kwargs: Any) -> None:
     """Call ``context.configure(**kwargs)`` with the runtime guard installed.
 
@@ -52,6 +67,7 @@ def configure(context: Any, **kwargs: Any) -> None:
                                        if k in SETTING_KEYS})
     kwargs["process_revision_directives"] = wrap_process_revision_directives(
         kwargs.get("process_revision_directives"), settings, context)
+    kwargs["include_name"] = _without_own_tables(kwargs.get("include_name"))
     dry = dry_run.requested(environment.get_x_argument(as_dictionary=True))
     if dry and environment.is_offline_mode():
         raise CommandError(f"alembic-safe: -x {dry_run.FLAG}=1 needs a database: drop --sql")

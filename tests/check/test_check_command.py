@@ -162,3 +162,31 @@ def test_through_alembic_safe_configure(tmp_path: Path, pg_url: str) -> None:
     text = assert_failed(project.alembic("check"))
     assert "migrations/versions/0002_index.py:" in text
     assert "AS101 create-index-not-concurrent" in text
+
+
+ENV_WITH_INCLUDE_NAME = ENV_CONFIGURE.replace(
+    "        process_revision_directives=user_hook,\n",
+    "        process_revision_directives=user_hook,\n"
+    "        include_name=lambda name, type_, parents: name != 'legacy_audit',\n")
+
+
+def test_backfill_progress_table_is_not_drift(tmp_path: Path, pg_url: str) -> None:
+    project = make_project(tmp_path / "app", pg_url, ENV_WITH_INCLUDE_NAME)
+    assert_ok(project.alembic("upgrade", "head"))
+    assert_ok(project.python(
+        "import os\nimport alembic_safe\n"
+        "alembic_safe.backfill(os.environ['DATABASE_URL'], table='claims',\n"
+        "                      set='status = status')\n"))
+    # a table of the user's, hidden by the user's own include_name hook
+    assert_ok(project.python(
+        "import os, sqlalchemy as sa\n"
+        "with sa.create_engine(os.environ['DATABASE_URL']).begin() as c:\n"
+        "    c.exec_driver_sql('CREATE TABLE legacy_audit (id int)')\n"))
+    result = project.alembic("check")
+    assert_ok(result)
+    assert CLEAN in output(result)
+    # without the user's hook, their extra table is drift; the progress table still is not
+    project.write("migrations/env.py", ENV_CONFIGURE)
+    text = assert_failed(project.alembic("check"))
+    assert "legacy_audit" in text
+    assert "alembic_safe_backfill_progress" not in text

@@ -1,0 +1,36 @@
+"""Trim payer names in batches: alembic_safe.backfill (the safe way; for the demo).
+
+Each batch of keys is updated and committed on its own, with its progress recorded, so
+writers wait at most for one short batch and a failed run resumes where it stopped.
+Batches commit one by one, so the backfill runs inside ``autocommit_block()``.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-26 10:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+import alembic_safe
+
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.get_context().autocommit_block():
+        result = alembic_safe.backfill(
+            op.get_bind(), table="payers", set="name = btrim(name)",
+            where="name <> btrim(name)", key="id", batch_size=500,
+        )
+        print(f"payers: {result.rows} names trimmed in {result.batches} batches")
+
+
+def downgrade() -> None:
+    pass  # the old spacing is not worth restoring
