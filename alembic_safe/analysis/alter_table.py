@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pglast import ast
 from pglast.enums.parsenodes import AlterTableType as AT
 from pglast.enums.parsenodes import DropBehavior, ObjectType
 
-from alembic_safe.analysis import columns, names
+from alembic_safe.analysis import columns, names, tree
 from alembic_safe.analysis.coercion import rewrite_free
 from alembic_safe.analysis.draft import Draft, Scope
 from alembic_safe.analysis.facts import (
@@ -28,6 +27,7 @@ from alembic_safe.analysis.facts import (
     Volatility,
 )
 from alembic_safe.analysis.locks import AE, ALTER_TABLE_LOCKS, SRE, SUE, storage_parameter_lock
+from alembic_safe.analysis.tree import Fields
 
 _KIND = {
     ObjectType.OBJECT_TABLE: "ALTER TABLE",
@@ -57,33 +57,36 @@ def _command_name(subtype: AT) -> str:
     return "".join(words)
 
 
-def alter_table(node: ast.AlterTableStmt, scope: Scope) -> Draft:
-    kind = _KIND.get(ObjectType(node.objtype or 0), "ALTER TABLE")
+def alter_table(node: Fields, scope: Scope) -> Draft:
+    kind = _KIND.get(tree.enum(node, "objtype", ObjectType), "ALTER TABLE")
     draft = Draft(kind=kind)
-    if node.relation is None:
+    relation = node.get("relation")
+    if relation is None:
         return draft
-    table = names.relation(node.relation)
+    table = names.relation(relation)
     draft.lock(table, LockMode.ACCESS_SHARE)  # listed first; raised by the subcommands
-    for cmd in node.cmds or ():
-        if isinstance(cmd, ast.AlterTableCmd):
-            mode = _subcommand(cmd, table, scope, draft)
-            draft.lock(table, mode)
+    for cmd in tree.nodes(node, "cmds", "AlterTableCmd"):
+        mode = _subcommand(cmd, table, scope, draft)
+        draft.lock(table, mode)
     return draft
 
 
-def _subcommand(cmd: ast.AlterTableCmd, table: Relation, scope: Scope, draft: Draft) -> LockMode:
+def _subcommand(cmd: Fields, table: Relation, scope: Scope, draft: Draft) -> LockMode:
     """Record one subcommand's actions and effects; return its lock on ``table``."""
-    subtype = AT(cmd.subtype or 0)
-    column = cmd.name or ""
-    if subtype is AT.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
-        return _add_column(cmd, table, draft)
+    subtype = tree.enum(cmd, "subtype", AT)
+    column = tree.text(cmd, "name") or ""
+    definition = cmd.get("def")
+    cascade = tree.enum(cmd, "behavior", DropBehavior) is DropBehavior.DROP_CASCADE
+    coldef = tree.of(definition, "ColumnDef")
+    if subtype is AT.AT_AddColumn and coldef is not None:
+        return _add_column(coldef, tree.flag(cmd, "missing_ok"), table, draft)
     if subtype is AT.AT_DropColumn:
-        draft.actions.append(DropColumn(table, column=column, if_exists=bool(cmd.missing_ok),
-                                        cascade=cmd.behavior == DropBehavior.DROP_CASCADE))
+        draft.actions.append(DropColumn(table, column=column,
+                                        if_exists=tree.flag(cmd, "missing_ok"), cascade=cascade))
         draft.destroys_data = draft.breaks_running_code = True
         return AE
-    if subtype is AT.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef):
-        return _alter_type(cmd.def_, column, table, scope, draft)
+    if subtype is AT.AT_AlterColumnType and coldef is not None:
+        return _alter_type(coldef, column, table, scope, draft)
     if subtype is AT.AT_SetNotNull:
         validated = scope.context.pg_version >= 12 and scope.has_validated_not_null_check(
             table, column)
@@ -96,29 +99,33 @@ def _subcommand(cmd: ast.AlterTableCmd, table: Relation, scope: Scope, draft: Dr
         draft.actions.append(DropNotNull(table, column=column))
         return AE
     if subtype is AT.AT_ColumnDefault:
-        draft.actions.append(SetColumnDefault(table, column=column, dropped=cmd.def_ is None))
+        draft.actions.append(SetColumnDefault(table, column=column, dropped=definition is None))
         return AE
-    if subtype is AT.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
-        definition = columns.constraint(cmd.def_)
-        if definition is not None:
-            return _add_constraint(definition, table, draft)
+    con = tree.of(definition, "Constraint")
+    if subtype is AT.AT_AddConstraint and con is not None:
+        added = columns.constraint(con)
+        if added is not None:
+            return _add_constraint(added, table, draft)
         return AE
     if subtype is AT.AT_ValidateConstraint:
         return _validate(column, table, scope, draft)
     if subtype is AT.AT_DropConstraint:
-        draft.actions.append(DropConstraint(table, name=column, if_exists=bool(cmd.missing_ok),
-                                            cascade=cmd.behavior == DropBehavior.DROP_CASCADE))
+        draft.actions.append(DropConstraint(table, name=column,
+                                            if_exists=tree.flag(cmd, "missing_ok"),
+                                            cascade=cascade))
         return AE
     if subtype in _REWRITE_COMMANDS:
         draft.actions.append(TableRewriteCommand(table, command=_REWRITE_COMMANDS[subtype]))
         draft.rewrite(table)
         return AE
     if subtype in (AT.AT_AttachPartition, AT.AT_DetachPartition, AT.AT_DetachPartitionFinalize):
-        return _partition(cmd, subtype, table, draft)
+        return _partition(tree.of(definition, "PartitionCmd"), subtype, table, draft)
     if subtype in (AT.AT_SetRelOptions, AT.AT_ResetRelOptions):
         draft.actions.append(OtherStatement(table, command=_command_name(subtype)))
-        options = [f"{d.defnamespace}.{d.defname}" if d.defnamespace else d.defname or ""
-                   for d in cmd.def_ or () if isinstance(d, ast.DefElem)]
+        options = [f"{d['defnamespace']}.{d.get('defname')}" if d.get("defnamespace")
+                   else d.get("defname") or ""
+                   for item in tree.listed(definition) or ()
+                   if (d := tree.of(item, "DefElem")) is not None]
         return storage_parameter_lock(options)
     if subtype is AT.AT_SetExpression:
         draft.rewrite(table)
@@ -126,10 +133,9 @@ def _subcommand(cmd: ast.AlterTableCmd, table: Relation, scope: Scope, draft: Dr
     return ALTER_TABLE_LOCKS.get(subtype, AE)
 
 
-def _add_column(cmd: ast.AlterTableCmd, table: Relation, draft: Draft) -> LockMode:
-    assert isinstance(cmd.def_, ast.ColumnDef)
-    col = columns.column(cmd.def_)
-    draft.actions.append(AddColumn(table, column=col, if_not_exists=bool(cmd.missing_ok)))
+def _add_column(coldef: Fields, if_not_exists: bool, table: Relation, draft: Draft) -> LockMode:
+    col = columns.column(coldef)
+    draft.actions.append(AddColumn(table, column=col, if_not_exists=if_not_exists))
     if (
         col.default_volatility is Volatility.VOLATILE
         or col.identity
@@ -173,15 +179,16 @@ def _validate(name: str, table: Relation, scope: Scope, draft: Draft) -> LockMod
 
 
 def _alter_type(
-    coldef: ast.ColumnDef, column: str, table: Relation, scope: Scope, draft: Draft
+    coldef: Fields, column: str, table: Relation, scope: Scope, draft: Draft
 ) -> LockMode:
-    new_type = columns.column(coldef).type_name if coldef.typeName else "?"
+    new_type = columns.column(coldef).type_name if coldef.get("typeName") else "?"
     old_type = scope.column_type(table, column)
     free = rewrite_free(old_type, new_type) if old_type is not None else None
-    if coldef.raw_default is not None and free:
+    using = coldef.get("raw_default") is not None
+    if using and free:
         free = False  # USING recomputes every value
     draft.actions.append(AlterColumnType(
-        table, column=column, new_type=new_type, using=coldef.raw_default is not None,
+        table, column=column, new_type=new_type, using=using,
         old_type=old_type, rewrite_free=free))
     if not free:
         draft.rewrite(table)
@@ -189,14 +196,11 @@ def _alter_type(
     return AE
 
 
-def _partition(cmd: ast.AlterTableCmd, subtype: AT, table: Relation, draft: Draft) -> LockMode:
-    spec = cmd.def_
-    partition = (
-        names.relation(spec.name)
-        if isinstance(spec, ast.PartitionCmd) and spec.name is not None
-        else None
-    )
-    concurrent = isinstance(spec, ast.PartitionCmd) and bool(spec.concurrent)
+def _partition(spec: Fields | None, subtype: AT, table: Relation, draft: Draft) -> LockMode:
+    """ATTACH / DETACH PARTITION; ``spec`` is the PartitionCmd."""
+    name = spec.get("name") if spec is not None else None
+    partition = names.relation(name) if name is not None else None
+    concurrent = spec is not None and tree.flag(spec, "concurrent")
     if subtype is AT.AT_AttachPartition:
         draft.actions.append(TableRewriteCommand(table, command="ATTACH PARTITION"))
         if partition is not None:

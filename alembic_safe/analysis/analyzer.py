@@ -10,10 +10,9 @@ from __future__ import annotations
 import dataclasses
 import gc
 
-import pglast
-from pglast import ast
+from pglast.parser import ParseError
 
-from alembic_safe.analysis import names
+from alembic_safe.analysis import names, tree
 from alembic_safe.analysis.draft import Draft
 from alembic_safe.analysis.facts import (
     Action,
@@ -33,6 +32,10 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.analysis.source import Chunk, Source
 from alembic_safe.analysis.statements import draft_for
+from alembic_safe.analysis.tree import Fields
+
+#: a statement's chunk, its parsed node (type and fields) or None, and the parse error
+_Parsed = tuple[Chunk, tuple[str, Fields] | None, str | None]
 
 _OPENS = frozenset({"BEGIN", "START TRANSACTION"})
 _CLOSES = frozenset({"COMMIT", "ROLLBACK", "PREPARE TRANSACTION"})
@@ -118,7 +121,8 @@ class Analyzer:
     # ------------------------------------------------------------------ internals
 
     def _facts(
-        self, chunk: Chunk, node: ast.Node | None, error: str | None, forced: bool | None
+        self, chunk: Chunk, node: tuple[str, Fields] | None, error: str | None,
+        forced: bool | None
     ) -> StatementFacts:
         index = self._index
         self._index += 1
@@ -128,7 +132,7 @@ class Analyzer:
                                   kind="PARSE ERROR", in_transaction=in_tx,
                                   transaction_id=tx_id, comments=chunk.comments,
                                   parse_error=error)
-        draft = draft_for(node, self)
+        draft = draft_for(*node, self)
         control = next((a.command for a in draft.actions if isinstance(a, TransactionControl)),
                        None)
         in_tx, tx_id = self._transaction(control, forced)
@@ -227,31 +231,32 @@ class Analyzer:
             self._validated_not_null.add((key, con.not_null_check_column))
 
 
-def _parse(sql: str) -> list[tuple[Chunk, ast.Node | None, str | None]]:
+def _parse(sql: str) -> list[_Parsed]:
     """(chunk, parsed statement or None, parse error) for each statement of ``sql``."""
     source = Source(sql)
     try:
-        raws = pglast.parse_sql(sql)
-    except pglast.parser.ParseError:
-        raws = None
-    if raws is not None:
-        chunks = source.chunks(source.spans_from_parser(raws))
-        return [(c, r.stmt, None) for c, r in zip(chunks, raws, strict=True)]
-    out: list[tuple[Chunk, ast.Node | None, str | None]] = []
+        parsed = tree.parse(sql)
+    except ParseError:
+        parsed = None
+    if parsed is not None:
+        chunks = source.chunks(source.spans_from_parser([(s, e) for _, _, s, e in parsed]))
+        return [(c, (tag, fields), None)
+                for c, (tag, fields, _, _) in zip(chunks, parsed, strict=True)]
+    out: list[_Parsed] = []
     for chunk in source.chunks(source.spans_from_scanner()):
         try:
-            parsed = pglast.parse_sql(chunk.sql)
-        except pglast.parser.ParseError as exc:
+            alone = tree.parse(chunk.sql)
+        except ParseError as exc:
             out.append((chunk, None, _error(exc, chunk, source)))
             continue
-        if len(parsed) == 1:
-            out.append((chunk, parsed[0].stmt, None))
+        if len(alone) == 1:
+            out.append((chunk, alone[0][:2], None))
         else:  # a body the scanner split wrongly would parse as several; keep the first
             out.append((chunk, None, f"cannot split statement at line {chunk.position.line}"))
     return out
 
 
-def _error(exc: pglast.parser.ParseError, chunk: Chunk, source: Source) -> str:
+def _error(exc: ParseError, chunk: Chunk, source: Source) -> str:
     message = str(exc.args[0]) if exc.args else str(exc)
     offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
     if offset is None:  # "at end of input"

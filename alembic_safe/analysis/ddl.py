@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pglast import ast
+from collections.abc import Callable
+from typing import Any
+
 from pglast.enums.parsenodes import DropBehavior, ObjectType
 
-from alembic_safe.analysis import columns, names
+from alembic_safe.analysis import columns, names, tree
 from alembic_safe.analysis.draft import Draft, Scope
 from alembic_safe.analysis.facts import (
     AddConstraint,
@@ -22,6 +24,7 @@ from alembic_safe.analysis.facts import (
     Rename,
 )
 from alembic_safe.analysis.locks import AE, SRE, SUE
+from alembic_safe.analysis.tree import Fields
 
 #: object kinds whose DROP loses stored data
 _DATA_KINDS = frozenset({"table", "materialized view", "schema", "type", "sequence", "domain"})
@@ -38,35 +41,39 @@ def object_kind(objtype: ObjectType) -> str:
     return special.get(objtype, objtype.name.removeprefix("OBJECT_").lower().replace("_", " "))
 
 
-def create_table(node: ast.CreateStmt, scope: Scope) -> Draft:
+def create_table(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="CREATE TABLE")
-    if node.relation is None:
+    relation = node.get("relation")
+    if relation is None:
         return draft
-    table = names.relation(node.relation)
+    table = names.relation(relation)
     cols: list[ColumnDef] = []
     cons: list[ConstraintDef] = []
-    for element in node.tableElts or ():
-        if isinstance(element, ast.ColumnDef):
-            cols.append(columns.column(element))
-        elif isinstance(element, ast.Constraint):
-            definition = columns.constraint(element)
-            if definition is not None:
-                cons.append(definition)
-    for con in [*cons, *(c for col in cols for c in col.constraints)]:
-        if con.kind is ConstraintKind.FOREIGN_KEY and con.references is not None:
-            draft.lock(con.references, SRE)
+    for element in tree.items(node, "tableElts"):
+        coldef = element.get("ColumnDef")
+        if coldef is not None:
+            cols.append(columns.column(coldef))
+            continue
+        con = element.get("Constraint")
+        definition = columns.constraint(con) if con is not None else None
+        if definition is not None:
+            cons.append(definition)
+    for con_def in [*cons, *(c for col in cols for c in col.constraints)]:
+        if con_def.kind is ConstraintKind.FOREIGN_KEY and con_def.references is not None:
+            draft.lock(con_def.references, SRE)
     parent = None
-    if node.partbound is not None and node.inhRelations:
-        first = node.inhRelations[0]
-        if isinstance(first, ast.RangeVar):
+    inherits = tree.items(node, "inhRelations")
+    if node.get("partbound") is not None and inherits:
+        first = tree.of(inherits[0], "RangeVar")
+        if first is not None:
             parent = names.relation(first)
             draft.lock(parent, AE)
-    persistence = node.relation.relpersistence
+    persistence = relation.get("relpersistence")
     draft.actions.append(CreateTable(
         table,
         columns=tuple(cols),
         constraints=tuple(cons),
-        if_not_exists=bool(node.if_not_exists),
+        if_not_exists=tree.flag(node, "if_not_exists"),
         unlogged=persistence == "u",
         temporary=persistence == "t",
         partition_of=parent,
@@ -75,160 +82,174 @@ def create_table(node: ast.CreateStmt, scope: Scope) -> Draft:
     return draft
 
 
-def create_table_as(node: ast.CreateTableAsStmt, scope: Scope) -> Draft:
-    matview = node.objtype == ObjectType.OBJECT_MATVIEW
+def create_table_as(node: Fields, scope: Scope) -> Draft:
+    matview = tree.enum(node, "objtype", ObjectType) is ObjectType.OBJECT_MATVIEW
     draft = Draft(kind="CREATE MATERIALIZED VIEW" if matview else "CREATE TABLE AS")
-    into = node.into.rel if node.into is not None else None
-    if into is not None:
-        table = names.relation(into)
-        draft.actions.append(CreateTable(table, if_not_exists=bool(node.if_not_exists),
+    into = node.get("into")
+    rel = into.get("rel") if into is not None else None
+    if rel is not None:
+        table = names.relation(rel)
+        draft.actions.append(CreateTable(table, if_not_exists=tree.flag(node, "if_not_exists"),
                                          as_select=True))
         draft.creates.append(table)
     return draft
 
 
-def create_index(node: ast.IndexStmt, scope: Scope) -> Draft:
+def create_index(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="CREATE INDEX")
-    if node.relation is None:
+    relation = node.get("relation")
+    if relation is None:
         return draft
-    table = names.relation(node.relation)
-    cols = tuple(e.name for e in node.indexParams or () if isinstance(e, ast.IndexElem) and e.name)
+    table = names.relation(relation)
+    cols = tuple(e["name"] for e in tree.nodes(node, "indexParams", "IndexElem") if e.get("name"))
+    concurrent = tree.flag(node, "concurrent")
+    idxname = tree.text(node, "idxname")
     draft.actions.append(CreateIndex(
         table,
-        index=node.idxname or None,
-        unique=bool(node.unique),
-        concurrently=bool(node.concurrent),
-        if_not_exists=bool(node.if_not_exists),
+        index=idxname or None,
+        unique=tree.flag(node, "unique"),
+        concurrently=concurrent,
+        if_not_exists=tree.flag(node, "if_not_exists"),
         columns=cols,
-        partial=node.whereClause is not None,
-        only=not node.relation.inh,
+        partial=node.get("whereClause") is not None,
+        only=not tree.flag(relation, "inh"),
     ))
-    draft.lock(table, SUE if node.concurrent else LockMode.SHARE)
-    draft.requires_no_transaction = bool(node.concurrent)
-    if node.idxname:
-        draft.creates.append(Relation(node.idxname, table.schema))
+    draft.lock(table, SUE if concurrent else LockMode.SHARE)
+    draft.requires_no_transaction = concurrent
+    if idxname:
+        draft.creates.append(Relation(idxname, table.schema))
     return draft
 
 
-def _dropped(node: ast.Node) -> Relation:
-    if isinstance(node, ast.TypeName):
-        return names.from_names(node.names)
-    if isinstance(node, ast.String):
-        return Relation(node.sval or "")
-    if isinstance(node, ast.ObjectWithArgs):
-        return names.from_names(node.objname)
-    if isinstance(node, tuple):
-        return names.from_names(node)
-    return Relation("?")
+def _named(value: Any) -> Relation | None:
+    """The object a wrapped name node names: a dotted name list, TypeName, String or function."""
+    tag, node = tree.unwrap(value)
+    if tag == "List":
+        return names.from_names(node.get("items"))
+    if tag == "TypeName":
+        return names.from_names(node.get("names"))
+    if tag == "String":
+        return Relation(node.get("sval") or "")
+    if tag == "ObjectWithArgs":
+        return names.from_names(node.get("objname"))
+    return None
 
 
-def drop(node: ast.DropStmt, scope: Scope) -> Draft:
-    kind = object_kind(ObjectType(node.removeType or 0))
+def drop(node: Fields, scope: Scope) -> Draft:
+    kind = object_kind(tree.enum(node, "removeType", ObjectType))
     draft = Draft(kind=f"DROP {kind.upper()}")
-    cascade = node.behavior == DropBehavior.DROP_CASCADE
-    for obj in node.objects or ():
-        if kind in ("trigger", "rule", "policy") and isinstance(obj, tuple) and len(obj) > 1:
-            target = names.from_names(obj[:-1])
-            draft.actions.append(DropObject(target, object_kind=kind,
-                                            if_exists=bool(node.missing_ok), cascade=cascade))
+    cascade = tree.enum(node, "behavior", DropBehavior) is DropBehavior.DROP_CASCADE
+    if_exists = tree.flag(node, "missing_ok")
+    concurrent = tree.flag(node, "concurrent")
+    for obj in tree.items(node, "objects"):
+        parts = tree.listed(obj)
+        if kind in ("trigger", "rule", "policy") and parts is not None and len(parts) > 1:
+            target = names.from_names(parts[:-1])
+            draft.actions.append(DropObject(target, object_kind=kind, if_exists=if_exists,
+                                            cascade=cascade))
             draft.lock(target, AE)
             continue
-        target = _dropped(obj)
+        target = _named(obj) or Relation("?")
         draft.actions.append(DropObject(
-            target, object_kind=kind, concurrently=bool(node.concurrent),
-            if_exists=bool(node.missing_ok), cascade=cascade))
+            target, object_kind=kind, concurrently=concurrent, if_exists=if_exists,
+            cascade=cascade))
         draft.drops.append(target)
         if kind in _RELATION_KINDS:
-            mode = SUE if node.concurrent else AE
+            mode = SUE if concurrent else AE
             draft.lock(target, mode)
             if kind == "index":
                 table = scope.index_table(target)
                 if table is not None:
                     draft.lock(table, mode)
-    draft.requires_no_transaction = bool(node.concurrent)
+    draft.requires_no_transaction = concurrent
     draft.destroys_data = kind in _DATA_KINDS or cascade
     draft.breaks_running_code = kind in ("table", "view", "materialized view", "column")
     return draft
 
 
-def _renamed(node: ast.RenameStmt) -> Relation:
-    if node.relation is not None:
-        return names.relation(node.relation)
-    if isinstance(node.object, tuple):
-        return names.from_names(node.object)
-    if isinstance(node.object, ast.ObjectWithArgs):
-        return names.from_names(node.object.objname)
-    if isinstance(node.object, ast.TypeName):
-        return names.from_names(node.object.names)
-    if isinstance(node.object, ast.String):
-        return Relation(node.object.sval or "")
-    return Relation(node.subname or "?")
+def _renamed(node: Fields) -> Relation:
+    relation = node.get("relation")
+    if relation is not None:
+        return names.relation(relation)
+    named = _named(node["object"]) if node.get("object") is not None else None
+    return named or Relation(node.get("subname") or "?")
 
 
-def rename(node: ast.RenameStmt, scope: Scope) -> Draft:
-    rename_type = ObjectType(node.renameType or 0)
+def rename(node: Fields, scope: Scope) -> Draft:
+    rename_type = tree.enum(node, "renameType", ObjectType)
     kind = object_kind(rename_type)
     target = _renamed(node)
     if rename_type in (ObjectType.OBJECT_COLUMN, ObjectType.OBJECT_ATTRIBUTE):
-        statement = object_kind(ObjectType(node.relationType or 0))
+        statement = object_kind(tree.enum(node, "relationType", ObjectType))
     elif rename_type is ObjectType.OBJECT_TABCONSTRAINT:
         statement = "table"
     else:
         statement = kind
     draft = Draft(kind=f"ALTER {statement.upper()}")
-    old = node.subname if node.subname else target.name
-    draft.actions.append(Rename(target, object_kind=kind, old_name=old,
-                                new_name=node.newname or ""))
+    subname = tree.text(node, "subname")
+    newname = tree.text(node, "newname") or ""
+    old = subname if subname else target.name
+    draft.actions.append(Rename(target, object_kind=kind, old_name=old, new_name=newname))
     if kind in ("column", "table", "view", "materialized view"):
         draft.breaks_running_code = True
     if kind in _RELATION_KINDS or kind in ("column", "constraint", "trigger"):
         draft.lock(target, SUE if kind == "index" else AE)
     if kind in _RELATION_KINDS or kind in ("type", "domain"):
-        draft.renames.append((target, Relation(node.newname or "", target.schema)))
+        draft.renames.append((target, Relation(newname, target.schema)))
     return draft
 
 
-def create_type(node: ast.Node, scope: Scope) -> Draft:
-    """CREATE TYPE (enum, composite, range) / CREATE DOMAIN / CREATE SEQUENCE / CREATE VIEW."""
-    if isinstance(node, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
-        created, kind = names.from_names(node.typeName), "CREATE TYPE"
-    elif isinstance(node, ast.CompositeTypeStmt) and node.typevar is not None:
-        created, kind = names.relation(node.typevar), "CREATE TYPE"
-    elif isinstance(node, ast.CreateDomainStmt):
-        created, kind = names.from_names(node.domainname), "CREATE DOMAIN"
-    elif isinstance(node, ast.CreateSeqStmt) and node.sequence is not None:
-        created, kind = names.relation(node.sequence), "CREATE SEQUENCE"
-    elif isinstance(node, ast.ViewStmt) and node.view is not None:
-        created, kind = names.relation(node.view), "CREATE VIEW"
-    else:
-        return Draft(kind="CREATE TYPE")
-    draft = Draft(kind=kind)
-    draft.actions.append(OtherStatement(created, command=kind))
-    if isinstance(node, ast.ViewStmt) and node.replace:
-        draft.lock(created, AE)
-    draft.creates.append(created)
-    return draft
+#: CREATE statements of types, domains, sequences and views: (field naming it, statement kind)
+_CREATED = {
+    "CreateEnumStmt": ("typeName", "CREATE TYPE"),
+    "CreateRangeStmt": ("typeName", "CREATE TYPE"),
+    "CompositeTypeStmt": ("typevar", "CREATE TYPE"),
+    "CreateDomainStmt": ("domainname", "CREATE DOMAIN"),
+    "CreateSeqStmt": ("sequence", "CREATE SEQUENCE"),
+    "ViewStmt": ("view", "CREATE VIEW"),
+}
 
 
-def alter_enum(node: ast.AlterEnumStmt, scope: Scope) -> Draft:
+def create_object(tag: str) -> Callable[[Fields, Scope], Draft]:
+    """The handler of CREATE TYPE (enum, composite, range) / DOMAIN / SEQUENCE / VIEW."""
+    field, kind = _CREATED[tag]
+
+    def handler(node: Fields, scope: Scope) -> Draft:
+        value = node.get(field)
+        if value is None:
+            return Draft(kind="CREATE TYPE")
+        created = names.relation(value) if isinstance(value, dict) else names.from_names(value)
+        draft = Draft(kind=kind)
+        draft.actions.append(OtherStatement(created, command=kind))
+        if tree.flag(node, "replace"):  # CREATE OR REPLACE VIEW
+            draft.lock(created, AE)
+        draft.creates.append(created)
+        return draft
+
+    return handler
+
+
+def alter_enum(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="ALTER TYPE")
-    enum = names.from_names(node.typeName)
-    if node.oldVal:
-        draft.actions.append(AlterEnum(enum, rename_value=(node.oldVal, node.newVal or "")))
+    enum = names.from_names(node.get("typeName"))
+    old_value = tree.text(node, "oldVal")
+    new_value = tree.text(node, "newVal")
+    if old_value:
+        draft.actions.append(AlterEnum(enum, rename_value=(old_value, new_value or "")))
         draft.breaks_running_code = True
     else:
-        draft.actions.append(AlterEnum(enum, add_value=node.newVal,
-                                       if_not_exists=bool(node.skipIfNewValExists),
-                                       positioned=bool(node.newValNeighbor)))
+        draft.actions.append(AlterEnum(enum, add_value=new_value,
+                                       if_not_exists=tree.flag(node, "skipIfNewValExists"),
+                                       positioned=bool(node.get("newValNeighbor"))))
         draft.requires_no_transaction = scope.context.pg_version < 12
     return draft
 
 
-def alter_domain(node: ast.AlterDomainStmt, scope: Scope) -> Draft:
+def alter_domain(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="ALTER DOMAIN")
-    domain = names.from_names(node.typeName)
-    definition = (columns.constraint(node.def_) if node.subtype == "C"
-                  and isinstance(node.def_, ast.Constraint) else None)
+    domain = names.from_names(node.get("typeName"))
+    con = tree.of(node.get("def"), "Constraint") if node.get("subtype") == "C" else None
+    definition = columns.constraint(con) if con is not None else None
     if definition is not None:
         draft.actions.append(AddConstraint(domain, constraint=definition, on_domain=True))
         draft.validates_constraint = not definition.not_valid
@@ -237,21 +258,24 @@ def alter_domain(node: ast.AlterDomainStmt, scope: Scope) -> Draft:
     return draft
 
 
-def create_trigger(node: ast.CreateTrigStmt, scope: Scope) -> Draft:
+def create_trigger(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="CREATE TRIGGER")
-    if node.relation is not None:
-        table = names.relation(node.relation)
+    relation = node.get("relation")
+    if relation is not None:
+        table = names.relation(relation)
         draft.actions.append(OtherStatement(table, command="CREATE TRIGGER"))
         draft.lock(table, SRE)
     return draft
 
 
-def comment(node: ast.CommentStmt, scope: Scope) -> Draft:
+def comment(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="COMMENT")
-    objtype = ObjectType(node.objtype or 0)
+    objtype = tree.enum(node, "objtype", ObjectType)
     target: Relation | None = None
-    if isinstance(node.object, tuple):
-        parts = node.object[:-1] if objtype == ObjectType.OBJECT_COLUMN else node.object
+    parts = tree.listed(node.get("object"))
+    if parts is not None:
+        if objtype == ObjectType.OBJECT_COLUMN:
+            parts = parts[:-1]
         if objtype in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_COLUMN,
                        ObjectType.OBJECT_INDEX, ObjectType.OBJECT_VIEW,
                        ObjectType.OBJECT_MATVIEW, ObjectType.OBJECT_SEQUENCE):
@@ -261,20 +285,22 @@ def comment(node: ast.CommentStmt, scope: Scope) -> Draft:
     return draft
 
 
-def set_schema(node: ast.AlterObjectSchemaStmt, scope: Scope) -> Draft:
-    kind = object_kind(ObjectType(node.objectType or 0))
+def set_schema(node: Fields, scope: Scope) -> Draft:
+    kind = object_kind(tree.enum(node, "objectType", ObjectType))
     draft = Draft(kind=f"ALTER {kind.upper()}")
-    target = names.relation(node.relation) if node.relation is not None else None
+    relation = node.get("relation")
+    target = names.relation(relation) if relation is not None else None
     draft.actions.append(OtherStatement(target, command="SET SCHEMA"))
     if target is not None:
         draft.lock(target, AE)
         draft.breaks_running_code = True
-        draft.renames.append((target, Relation(target.name, node.newschema)))
+        draft.renames.append((target, Relation(target.name, tree.text(node, "newschema"))))
     return draft
 
 
-def drop_database(node: ast.DropdbStmt, scope: Scope) -> Draft:
+def drop_database(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="DROP DATABASE", requires_no_transaction=True, destroys_data=True)
-    draft.actions.append(DropObject(Relation(node.dbname or "?"), object_kind="database",
-                                    if_exists=bool(node.missing_ok)))
+    draft.actions.append(DropObject(Relation(tree.text(node, "dbname") or "?"),
+                                    object_kind="database",
+                                    if_exists=tree.flag(node, "missing_ok")))
     return draft

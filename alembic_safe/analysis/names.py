@@ -1,12 +1,12 @@
-"""Names as PostgreSQL folds them: relations from parser nodes, canonical type names."""
+"""Names as PostgreSQL folds them: relations from parse tree nodes, canonical type names."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
-from pglast import ast
-
+from alembic_safe.analysis import tree
 from alembic_safe.analysis.facts import Relation
+from alembic_safe.analysis.tree import Fields
 
 #: internal type names to what ``format_type()`` prints
 _CANONICAL = {
@@ -39,19 +39,14 @@ SERIALS = {
 }
 
 
-def strings(nodes: Sequence[ast.Node] | None) -> list[str]:
-    """The values of the String nodes of a name list."""
-    return [n.sval or "" for n in nodes or () if isinstance(n, ast.String)]
-
-
-def relation(node: ast.RangeVar) -> Relation:
+def relation(node: Fields) -> Relation:
     """A RangeVar as a Relation (the parser has already folded unquoted names)."""
-    return Relation(name=node.relname or "", schema=node.schemaname or None)
+    return Relation(name=node.get("relname") or "", schema=node.get("schemaname") or None)
 
 
-def from_names(names: Sequence[ast.Node] | None) -> Relation:
+def from_names(names: list[Any] | None) -> Relation:
     """A dotted name list (``schema.name`` or ``name``) as a Relation."""
-    parts = strings(names)
+    parts = tree.strings(names)
     if not parts:
         return Relation("?")
     return Relation(name=parts[-1], schema=parts[-2] if len(parts) > 1 else None)
@@ -67,19 +62,18 @@ def key_of(name: str, default_schema: str) -> str:
     return name if "." in name else f"{default_schema}.{name}"
 
 
-def _typmods(node: ast.TypeName) -> list[str]:
+def _typmods(node: Fields) -> list[str]:
     mods: list[str] = []
-    for mod in node.typmods or ():
-        if isinstance(mod, ast.A_Const) and isinstance(mod.val, ast.Integer):
-            mods.append(str(mod.val.ival))
-        else:
-            mods.append("?")
+    for mod in tree.items(node, "typmods"):
+        const = tree.of(mod, "A_Const")
+        integer = const.get("ival") if const is not None else None
+        mods.append(str(tree.number(integer, "ival")) if integer is not None else "?")
     return mods
 
 
-def type_name(node: ast.TypeName) -> tuple[str, bool]:
-    """The canonical type name (as ``format_type()`` prints it) and whether it was serial."""
-    parts = strings(node.names)
+def type_name(node: Fields) -> tuple[str, bool]:
+    """A TypeName's canonical name (as ``format_type()`` prints it) and whether it was serial."""
+    parts = tree.strings(node.get("names"))
     if parts and parts[0] == "pg_catalog" and len(parts) > 1:
         parts = parts[1:]
     base = ".".join(parts) if parts else "?"
@@ -88,8 +82,9 @@ def type_name(node: ast.TypeName) -> tuple[str, bool]:
         base, serial = SERIALS[base], True
     base = _CANONICAL.get(base, base)
     mods = _typmods(node)
-    if node.typemod is not None and node.typemod >= 0 and not mods and base == "character":
-        mods = [str(node.typemod - 4)] if node.typemod > 4 else []
+    typemod = tree.number(node, "typemod")
+    if typemod >= 0 and not mods and base == "character":
+        mods = [str(typemod - 4)] if typemod > 4 else []
     if base == "interval":
         mods = []  # interval fields are not printed as a plain modifier list
     if mods:
@@ -98,6 +93,6 @@ def type_name(node: ast.TypeName) -> tuple[str, bool]:
             base = f"{word}({','.join(mods)}) {rest}"
         else:
             base = f"{base}({','.join(mods)})"
-    if node.arrayBounds:
+    if node.get("arrayBounds"):
         base += "[]"
     return base, serial

@@ -14,7 +14,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from pglast import parser
-from pglast.ast import RawStmt
 
 from alembic_safe.analysis.facts import Position
 
@@ -50,8 +49,9 @@ class Source:
     def line_of(self, offset: int) -> int:
         return bisect_right(self._line_starts, offset)
 
-    def spans_from_parser(self, stmts: tuple[RawStmt, ...]) -> list[tuple[int, int]]:
-        """(first token, past last token) of each parsed statement.
+    def spans_from_parser(self, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """(first token, past last token) of each statement the parser found at ``bounds``
+        (its start and end character offsets).
 
         Only text that can hold a comment (it contains ``--`` or ``/*``) is scanned: the
         parser's boundaries are exact, and the text between statements is only whitespace,
@@ -59,9 +59,7 @@ class Source:
         """
         spans = []
         previous = 0
-        for raw in stmts:
-            start = raw.stmt_location or 0
-            stop = start + raw.stmt_len if raw.stmt_len else len(self.sql)
+        for start, stop in bounds:
             self._gap(previous, start)
             spans.append(self._tighten(start, stop))
             previous = stop

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from pglast import ast
-from pglast.enums.parsenodes import DropBehavior, ReindexObjectType, TransactionStmtKind
+from pglast.enums.parsenodes import (
+    A_Expr_Kind,
+    DropBehavior,
+    ReindexObjectType,
+    TransactionStmtKind,
+)
 from pglast.enums.parsenodes import VariableSetKind as VS
 
-from alembic_safe.analysis import ddl, names
+from alembic_safe.analysis import ddl, names, tree
 from alembic_safe.analysis.alter_table import alter_table
 from alembic_safe.analysis.draft import Draft, Scope
 from alembic_safe.analysis.facts import (
@@ -26,9 +31,9 @@ from alembic_safe.analysis.facts import (
     Truncate,
 )
 from alembic_safe.analysis.locks import AE, SUE
+from alembic_safe.analysis.tree import Fields
 
-Handler = Callable[[Any, Scope], Draft]
-_BRANCH = (ast.Node, tuple)
+Handler = Callable[[Fields, Scope], Draft]
 
 _TRANSACTION = {
     TransactionStmtKind.TRANS_STMT_BEGIN: "BEGIN",
@@ -52,38 +57,24 @@ _NO_TRANSACTION = {
 }
 
 
-def walk(node: Any) -> Iterator[ast.Node]:
-    """Every node under ``node`` (depth first, including it)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, tuple):
-            stack.extend(v for v in item if isinstance(v, _BRANCH))
-        elif isinstance(item, ast.Node):
-            yield item
-            for attr in item:
-                value = getattr(item, attr)
-                if isinstance(value, _BRANCH):
-                    stack.append(value)
-
-
-def _reads(node: ast.Node, draft: Draft, mode: LockMode = LockMode.ACCESS_SHARE) -> None:
+def _reads(root: tuple[str, Fields], draft: Draft,
+           mode: LockMode = LockMode.ACCESS_SHARE) -> None:
     """ACCESS SHARE (or ``mode``) on every table a query reads (CTE names excluded)."""
     ctes: set[str] = set()
-    tables: list[ast.RangeVar] = []
-    for item in walk(node):
-        if isinstance(item, ast.RangeVar):
+    tables: list[Fields] = []
+    for tag, item in tree.walk(root):
+        if tag == "RangeVar":
             tables.append(item)
-        elif isinstance(item, ast.CommonTableExpr) and item.ctename:
-            ctes.add(item.ctename)
+        elif tag == "CommonTableExpr" and item.get("ctename"):
+            ctes.add(item["ctename"])
     for item in reversed(tables):
-        if item.schemaname is not None or item.relname not in ctes:
+        if item.get("schemaname") is not None or item.get("relname") not in ctes:
             draft.lock(names.relation(item), mode)
 
 
-def command_name(node: ast.Node) -> str:
+def command_name(tag: str) -> str:
     """``CreateFunctionStmt`` -> ``CREATE FUNCTION`` (kind of statements not modelled)."""
-    text = type(node).__name__.removesuffix("Stmt")
+    text = tag.removesuffix("Stmt")
     out: list[str] = []
     for i, ch in enumerate(text):
         if ch.isupper() and i and not text[i - 1].isupper():
@@ -92,59 +83,66 @@ def command_name(node: ast.Node) -> str:
     return "".join(out)
 
 
-def _batched(where: ast.Node | None) -> bool:
+def _batched(where: Any) -> bool:
     """A WHERE that bounds the rows touched: a LIMITed subquery, ctid, BETWEEN, or a range."""
     if where is None:
         return False
     lower = upper = False
-    for item in walk(where):
-        if isinstance(item, ast.SelectStmt) and item.limitCount is not None:
+    for tag, item in tree.walk(tree.unwrap(where)):
+        if tag == "SelectStmt" and item.get("limitCount") is not None:
             return True
-        if isinstance(item, ast.ColumnRef) and any(
-                isinstance(f, ast.String) and f.sval == "ctid" for f in item.fields or ()):
+        if tag == "ColumnRef" and "ctid" in tree.strings(item.get("fields")):
             return True
-        if isinstance(item, ast.A_Expr):
-            if item.kind is not None and "BETWEEN" in item.kind.name:
+        if tag == "A_Expr":
+            if "BETWEEN" in tree.enum(item, "kind", A_Expr_Kind).name:
                 return True
-            op = next(iter(names.strings(item.name)), "")
+            op = next(iter(tree.strings(item.get("name"))), "")
             lower = lower or op in (">", ">=")
             upper = upper or op in ("<", "<=")
     return lower and upper
 
 
-def _modify(node: Any, scope: Scope) -> Draft:
-    command = {"InsertStmt": "INSERT", "UpdateStmt": "UPDATE", "DeleteStmt": "DELETE",
-               "MergeStmt": "MERGE"}[type(node).__name__]
-    draft = Draft(kind=command)
-    _reads(node, draft)
-    if node.relation is None:
+def _modify(tag: str, command: str) -> Handler:
+    """The handler of INSERT / UPDATE / DELETE / MERGE (``tag``, the node type)."""
+
+    def handler(node: Fields, scope: Scope) -> Draft:
+        draft = Draft(kind=command)
+        _reads((tag, node), draft)
+        relation = node.get("relation")
+        if relation is None:
+            return draft
+        table = names.relation(relation)
+        where = node.get("whereClause")
+        select = tree.of(node.get("selectStmt"), "SelectStmt")
+        from_select = select is not None and not select.get("valuesLists")
+        draft.actions.append(ModifyRows(table, command=command, has_where=where is not None,
+                                        batched=_batched(where), from_select=from_select))
+        draft.locks.pop(table, None)
+        draft.lock(table, LockMode.ROW_EXCLUSIVE)
+        draft.destroys_data = command == "DELETE" and where is None
         return draft
-    table = names.relation(node.relation)
-    where = getattr(node, "whereClause", None)
-    select = getattr(node, "selectStmt", None)
-    from_select = isinstance(select, ast.SelectStmt) and not select.valuesLists
-    draft.actions.append(ModifyRows(table, command=command, has_where=where is not None,
-                                    batched=_batched(where), from_select=from_select))
-    draft.locks.pop(table, None)
-    draft.lock(table, LockMode.ROW_EXCLUSIVE)
-    draft.destroys_data = command == "DELETE" and where is None
-    return draft
+
+    return handler
 
 
-def _select(node: ast.SelectStmt, scope: Scope) -> Draft:
+def _select(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="SELECT")
-    _reads(node, draft, LockMode.ROW_SHARE if node.lockingClause else LockMode.ACCESS_SHARE)
-    for item in walk(node.targetList):
-        if isinstance(item, ast.FuncCall) and _is_set_config(item):
-            args = item.args or ()
-            values = [a.val for a in args if isinstance(a, ast.A_Const)]
-            name, value = [*values, None, None][:2]
-            if len(values) == 3 and isinstance(name, ast.String) and isinstance(value, ast.String):
-                local = isinstance(values[2], ast.Boolean) and bool(values[2].boolval)
-                draft.actions.append(SetSetting(None, name=(name.sval or "").lower(),
-                                                value=value.sval, local=local))
-    if node.intoClause is not None and node.intoClause.rel is not None:
-        table = names.relation(node.intoClause.rel)
+    locking = node.get("lockingClause")
+    _reads(("SelectStmt", node), draft,
+           LockMode.ROW_SHARE if locking else LockMode.ACCESS_SHARE)
+    for tag, item in tree.walk(tree.items(node, "targetList")):
+        if tag == "FuncCall" and _is_set_config(item):
+            values = [c for a in tree.items(item, "args")
+                      if (c := tree.of(a, "A_Const")) is not None]
+            if len(values) == 3 and "sval" in values[0] and "sval" in values[1]:
+                local = tree.flag(values[2].get("boolval") or {}, "boolval")
+                name, value = values[0]["sval"], values[1]["sval"]
+                draft.actions.append(SetSetting(
+                    None, name=(tree.text(name, "sval") or "").lower(),
+                    value=tree.text(value, "sval") or "", local=local))
+    into = node.get("intoClause")
+    if into is not None and into.get("rel") is not None:
+        table = names.relation(into["rel"])
         draft.kind = "SELECT INTO"
         draft.actions.append(CreateTable(table, as_select=True))
         draft.creates.append(table)
@@ -153,55 +151,60 @@ def _select(node: ast.SelectStmt, scope: Scope) -> Draft:
     return draft
 
 
-def _is_set_config(call: ast.FuncCall) -> bool:
-    parts = [n.sval for n in call.funcname or () if isinstance(n, ast.String)]
+def _is_set_config(call: Fields) -> bool:
+    parts = tree.strings(call.get("funcname"))
     return bool(parts) and parts[-1] == "set_config" and parts[0] in ("set_config", "pg_catalog")
 
 
-def _transaction(node: ast.TransactionStmt, scope: Scope) -> Draft:
-    command = _TRANSACTION.get(TransactionStmtKind(node.kind or 0), "TRANSACTION")
-    if node.chain:
+def _transaction(node: Fields, scope: Scope) -> Draft:
+    command = _TRANSACTION.get(tree.enum(node, "kind", TransactionStmtKind), "TRANSACTION")
+    if tree.flag(node, "chain"):
         command += " AND CHAIN"
     draft = Draft(kind=command)
     draft.actions.append(TransactionControl(None, command=command))
     return draft
 
 
-def _set(node: ast.VariableSetStmt, scope: Scope) -> Draft:
-    kind = VS(node.kind or 0)
+def _set_value(arg: Any) -> str:
+    """One value of SET name = value, ... as text ("?" for what is not a literal)."""
+    const = tree.of(arg, "A_Const")
+    if const is None:
+        return "?"
+    if "sval" in const:
+        return tree.text(const["sval"], "sval") or ""
+    if "ival" in const:
+        return str(tree.number(const["ival"], "ival"))
+    if "fval" in const:
+        return tree.text(const["fval"], "fval") or ""
+    return "?"
+
+
+def _set(node: Fields, scope: Scope) -> Draft:
+    kind = tree.enum(node, "kind", VS)
     draft = Draft(kind="RESET" if kind in (VS.VAR_RESET, VS.VAR_RESET_ALL) else "SET")
     value: str | None = None
     if kind is VS.VAR_SET_VALUE:
-        parts = []
-        for arg in node.args or ():
-            val = arg.val if isinstance(arg, ast.A_Const) else None
-            if isinstance(val, ast.String):
-                parts.append(val.sval or "")
-            elif isinstance(val, ast.Integer):
-                parts.append(str(val.ival))
-            elif isinstance(val, ast.Float):
-                parts.append(val.fval or "")
-            else:
-                parts.append("?")
-        value = ", ".join(parts)
+        value = ", ".join(_set_value(arg) for arg in tree.items(node, "args"))
     elif kind is VS.VAR_SET_DEFAULT:
         value = "default"
     elif kind in (VS.VAR_SET_CURRENT, VS.VAR_SET_MULTI):
         value = "?"
-    draft.actions.append(SetSetting(None, name=(node.name or "all").lower(), value=value,
-                                    local=bool(node.is_local)))
+    draft.actions.append(SetSetting(None, name=(tree.text(node, "name") or "all").lower(),
+                                    value=value, local=tree.flag(node, "is_local")))
     return draft
 
 
-def _vacuum(node: ast.VacuumStmt, scope: Scope) -> Draft:
-    options = {d.defname for d in node.options or () if isinstance(d, ast.DefElem)}
-    full = node.is_vacuumcmd and "full" in options
-    draft = Draft(kind="VACUUM" if node.is_vacuumcmd else "ANALYZE")
-    draft.requires_no_transaction = bool(node.is_vacuumcmd)
-    for rel in node.rels or ():
-        if not isinstance(rel, ast.VacuumRelation) or rel.relation is None:
+def _vacuum(node: Fields, scope: Scope) -> Draft:
+    options = {d.get("defname") for d in tree.nodes(node, "options", "DefElem")}
+    vacuum = tree.flag(node, "is_vacuumcmd")
+    full = vacuum and "full" in options
+    draft = Draft(kind="VACUUM" if vacuum else "ANALYZE")
+    draft.requires_no_transaction = vacuum
+    for rel in tree.nodes(node, "rels", "VacuumRelation"):
+        relation = rel.get("relation")
+        if relation is None:
             continue
-        table = names.relation(rel.relation)
+        table = names.relation(relation)
         if full:
             draft.actions.append(TableRewriteCommand(table, command="VACUUM FULL"))
             draft.rewrite(table)
@@ -213,27 +216,35 @@ def _vacuum(node: ast.VacuumStmt, scope: Scope) -> Draft:
     return draft
 
 
-def _cluster(node: ast.ClusterStmt, scope: Scope) -> Draft:
+def _cluster(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="CLUSTER")
-    if node.relation is None:
+    relation = node.get("relation")
+    if relation is None:
         draft.requires_no_transaction = True
         draft.actions.append(OtherStatement(None, command="CLUSTER"))
         return draft
-    table = names.relation(node.relation)
+    table = names.relation(relation)
     draft.actions.append(TableRewriteCommand(table, command="CLUSTER"))
     draft.rewrite(table)
     draft.lock(table, AE)
     return draft
 
 
-def _reindex(node: ast.ReindexStmt, scope: Scope) -> Draft:
+def _concurrently(option: Fields) -> bool:
+    """A ``CONCURRENTLY`` option that is not ``CONCURRENTLY false``."""
+    arg = tree.of(option.get("arg"), "Boolean")
+    return option.get("defname") == "concurrently" and not (
+        arg is not None and not tree.flag(arg, "boolval"))
+
+
+def _reindex(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="REINDEX")
-    concurrent = any(isinstance(d, ast.DefElem) and d.defname == "concurrently"
-                     and not (isinstance(d.arg, ast.Boolean) and not d.arg.boolval)
-                     for d in node.params or ())
-    target_kind = ReindexObjectType(node.kind or 0).name.removeprefix("REINDEX_OBJECT_").lower()
-    target = (names.relation(node.relation) if node.relation is not None
-              else Relation(node.name or "?"))
+    concurrent = any(_concurrently(d) for d in tree.nodes(node, "params", "DefElem"))
+    target_kind = tree.enum(node, "kind", ReindexObjectType).name.removeprefix(
+        "REINDEX_OBJECT_").lower()
+    relation = node.get("relation")
+    target = (names.relation(relation) if relation is not None
+              else Relation(tree.text(node, "name") or "?"))
     draft.actions.append(Reindex(target, target_kind=target_kind, concurrently=concurrent))
     draft.requires_no_transaction = concurrent or target_kind in ("schema", "database", "system")
     if target_kind == "index":
@@ -246,47 +257,50 @@ def _reindex(node: ast.ReindexStmt, scope: Scope) -> Draft:
     return draft
 
 
-def _refresh(node: ast.RefreshMatViewStmt, scope: Scope) -> Draft:
+def _refresh(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="REFRESH MATERIALIZED VIEW")
-    if node.relation is not None:
-        view = names.relation(node.relation)
-        command = "REFRESH MATERIALIZED VIEW" + (" CONCURRENTLY" if node.concurrent else "")
+    relation = node.get("relation")
+    if relation is not None:
+        view = names.relation(relation)
+        concurrent = tree.flag(node, "concurrent")
+        command = "REFRESH MATERIALIZED VIEW" + (" CONCURRENTLY" if concurrent else "")
         draft.actions.append(OtherStatement(view, command=command))
-        draft.lock(view, LockMode.EXCLUSIVE if node.concurrent else AE)
+        draft.lock(view, LockMode.EXCLUSIVE if concurrent else AE)
     return draft
 
 
-def _lock(node: ast.LockStmt, scope: Scope) -> Draft:
+def _lock(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="LOCK TABLE")
-    mode = LockMode(node.mode) if node.mode and 1 <= node.mode <= 8 else AE
-    for rel in node.relations or ():
-        if isinstance(rel, ast.RangeVar):
-            table = names.relation(rel)
-            draft.actions.append(LockTable(table, mode=mode))
-            draft.lock(table, mode)
+    number = tree.number(node, "mode")
+    mode = LockMode(number) if 1 <= number <= 8 else AE
+    for rel in tree.nodes(node, "relations", "RangeVar"):
+        table = names.relation(rel)
+        draft.actions.append(LockTable(table, mode=mode))
+        draft.lock(table, mode)
     return draft
 
 
-def _truncate(node: ast.TruncateStmt, scope: Scope) -> Draft:
+def _truncate(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="TRUNCATE", destroys_data=True)
-    cascade = node.behavior == DropBehavior.DROP_CASCADE
-    for rel in node.relations or ():
-        if isinstance(rel, ast.RangeVar):
-            table = names.relation(rel)
-            draft.actions.append(Truncate(table, cascade=cascade))
-            draft.lock(table, AE)
+    cascade = tree.enum(node, "behavior", DropBehavior) is DropBehavior.DROP_CASCADE
+    for rel in tree.nodes(node, "relations", "RangeVar"):
+        table = names.relation(rel)
+        draft.actions.append(Truncate(table, cascade=cascade))
+        draft.lock(table, AE)
     return draft
 
 
-def _copy(node: ast.CopyStmt, scope: Scope) -> Draft:
+def _copy(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="COPY")
-    if node.relation is None:
-        if node.query is not None:
-            _reads(node.query, draft)
+    relation = node.get("relation")
+    if relation is None:
+        query = node.get("query")
+        if query is not None:
+            _reads(tree.unwrap(query), draft)
         draft.actions.append(OtherStatement(None, command="COPY"))
         return draft
-    table = names.relation(node.relation)
-    if node.is_from:
+    table = names.relation(relation)
+    if tree.flag(node, "is_from"):
         draft.actions.append(ModifyRows(table, command="COPY"))
         draft.lock(table, LockMode.ROW_EXCLUSIVE)
     else:
@@ -295,7 +309,7 @@ def _copy(node: ast.CopyStmt, scope: Scope) -> Draft:
     return draft
 
 
-HANDLERS: dict[type[ast.Node], Handler] = {
+_HANDLERS: dict[type[ast.Node], Handler] = {
     ast.AlterTableStmt: alter_table,
     ast.CreateStmt: ddl.create_table,
     ast.CreateTableAsStmt: ddl.create_table_as,
@@ -303,21 +317,21 @@ HANDLERS: dict[type[ast.Node], Handler] = {
     ast.DropStmt: ddl.drop,
     ast.DropdbStmt: ddl.drop_database,
     ast.RenameStmt: ddl.rename,
-    ast.CreateEnumStmt: ddl.create_type,
-    ast.CreateRangeStmt: ddl.create_type,
-    ast.CompositeTypeStmt: ddl.create_type,
-    ast.CreateDomainStmt: ddl.create_type,
-    ast.CreateSeqStmt: ddl.create_type,
-    ast.ViewStmt: ddl.create_type,
+    ast.CreateEnumStmt: ddl.create_object("CreateEnumStmt"),
+    ast.CreateRangeStmt: ddl.create_object("CreateRangeStmt"),
+    ast.CompositeTypeStmt: ddl.create_object("CompositeTypeStmt"),
+    ast.CreateDomainStmt: ddl.create_object("CreateDomainStmt"),
+    ast.CreateSeqStmt: ddl.create_object("CreateSeqStmt"),
+    ast.ViewStmt: ddl.create_object("ViewStmt"),
     ast.AlterEnumStmt: ddl.alter_enum,
     ast.AlterDomainStmt: ddl.alter_domain,
     ast.CreateTrigStmt: ddl.create_trigger,
     ast.CommentStmt: ddl.comment,
     ast.AlterObjectSchemaStmt: ddl.set_schema,
-    ast.InsertStmt: _modify,
-    ast.UpdateStmt: _modify,
-    ast.DeleteStmt: _modify,
-    ast.MergeStmt: _modify,
+    ast.InsertStmt: _modify("InsertStmt", "INSERT"),
+    ast.UpdateStmt: _modify("UpdateStmt", "UPDATE"),
+    ast.DeleteStmt: _modify("DeleteStmt", "DELETE"),
+    ast.MergeStmt: _modify("MergeStmt", "MERGE"),
     ast.SelectStmt: _select,
     ast.TransactionStmt: _transaction,
     ast.VariableSetStmt: _set,
@@ -329,15 +343,16 @@ HANDLERS: dict[type[ast.Node], Handler] = {
     ast.TruncateStmt: _truncate,
     ast.CopyStmt: _copy,
 }
+#: statement handlers by node type name (pglast's classes keep the names checked)
+HANDLERS: dict[str, Handler] = {cls.__name__: handler for cls, handler in _HANDLERS.items()}
 
 
-def draft_for(node: ast.Node, scope: Scope) -> Draft:
-    """The draft facts of one parsed statement."""
-    handler = HANDLERS.get(type(node))
+def draft_for(tag: str, node: Fields, scope: Scope) -> Draft:
+    """The draft facts of one parsed statement (its node type and fields)."""
+    handler = HANDLERS.get(tag)
     if handler is not None:
         return handler(node, scope)
-    name = type(node).__name__
-    kind = _NO_TRANSACTION.get(name) or command_name(node)
-    draft = Draft(kind=kind, requires_no_transaction=name in _NO_TRANSACTION)
+    kind = _NO_TRANSACTION.get(tag) or command_name(tag)
+    draft = Draft(kind=kind, requires_no_transaction=tag in _NO_TRANSACTION)
     draft.actions.append(OtherStatement(None, command=kind))
     return draft

@@ -6,11 +6,13 @@ literals, casts of literals, ``ARRAY[...]`` and operators on them are constants.
 
 from __future__ import annotations
 
-from pglast import ast
+from typing import Any
+
 from pglast.enums.primnodes import SQLValueFunctionOp
 
+from alembic_safe.analysis import tree
 from alembic_safe.analysis.facts import Volatility
-from alembic_safe.analysis.names import strings
+from alembic_safe.analysis.tree import Fields
 
 VOLATILE_FUNCTIONS = frozenset({
     "random", "random_normal", "setseed", "gen_random_uuid", "uuidv4", "uuidv7",
@@ -44,6 +46,8 @@ IMMUTABLE_FUNCTIONS = frozenset({
 
 #: SQLValueFunction ops (CURRENT_TIMESTAMP, CURRENT_USER, ...) are all STABLE
 _STABLE_VALUE_FUNCTIONS = frozenset(SQLValueFunctionOp)
+#: fields of an expression node that are names or ordering, not evaluated sub-expressions
+_NOT_EVALUATED = frozenset({"funcname", "typeName", "agg_order", "over"})
 
 
 def _merge(a: Volatility, b: Volatility) -> Volatility:
@@ -61,36 +65,29 @@ def _function(name: str) -> Volatility:
     return Volatility.UNKNOWN
 
 
-def volatility(node: ast.Node | None) -> Volatility:
-    """How volatile an expression is (the most volatile part wins)."""
-    if node is None or isinstance(node, (ast.A_Const, ast.ParamRef)):
+def volatility(node: Any) -> Volatility:
+    """How volatile an expression (a wrapped node, or None) is: the most volatile part wins."""
+    if node is None:
         return Volatility.CONSTANT
-    if isinstance(node, ast.SQLValueFunction):
-        return Volatility.STABLE if node.op in _STABLE_VALUE_FUNCTIONS else Volatility.UNKNOWN
-    if isinstance(node, ast.ColumnRef):
+    return _volatility(*tree.unwrap(node))
+
+
+def _volatility(tag: str, node: Fields) -> Volatility:
+    if tag in ("A_Const", "ParamRef"):
+        return Volatility.CONSTANT
+    if tag == "SQLValueFunction":
+        op = tree.enum(node, "op", SQLValueFunctionOp)
+        return Volatility.STABLE if op in _STABLE_VALUE_FUNCTIONS else Volatility.UNKNOWN
+    if tag == "ColumnRef":
         return Volatility.UNKNOWN  # not valid in a default; let PostgreSQL say so
     result = Volatility.CONSTANT
-    if isinstance(node, ast.FuncCall):
-        names = strings(node.funcname)
+    if tag == "FuncCall":
+        names = tree.strings(node.get("funcname"))
         name = names[-1].lower() if names else ""
         if len(names) > 1 and names[0] not in ("pg_catalog", "public", "extensions"):
             result = Volatility.UNKNOWN
         else:
             result = _function(name)
-    for child in _children(node):
-        result = _merge(result, volatility(child))
+    for child in tree.children(tag, node, _NOT_EVALUATED):
+        result = _merge(result, _volatility(*child))
     return result
-
-
-def _children(node: ast.Node) -> list[ast.Node]:
-    """Direct expression children of a node (lists flattened)."""
-    out: list[ast.Node] = []
-    for attr in node:
-        if attr in ("location", "funcname", "typeName", "agg_order", "over"):
-            continue
-        value = getattr(node, attr)
-        if isinstance(value, ast.Node):
-            out.append(value)
-        elif isinstance(value, tuple):
-            out.extend(v for v in value if isinstance(v, ast.Node))
-    return out
