@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -56,6 +55,9 @@ def sql_results(
     if count == 1:
         yield map(job, paths, shown)
         return
+    # imported here: multiprocessing adds ~50 ms to start-up, which a run of few files skips
+    from concurrent.futures import ProcessPoolExecutor
+
     chunk = max(1, len(paths) // (count * _CHUNKS_PER_WORKER))
     with ProcessPoolExecutor(max_workers=count, initializer=_ignore_interrupt) as pool:
         try:
