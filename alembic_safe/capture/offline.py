@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
+from typing import Any
 
 import alembic.context
 import alembic.op
@@ -26,6 +27,8 @@ from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 
+from alembic_safe.capture.connection import OfflineConnection
+from alembic_safe.capture.diagnose import call_problem, import_problem, run_problem
 from alembic_safe.capture.errors import ScriptError
 from alembic_safe.capture.location import script_line
 
@@ -53,11 +56,6 @@ def _script_frame_line(tb: TracebackType | None, path: str) -> int | None:
         if os.path.realpath(frame.f_code.co_filename) == target:
             line = lineno
     return line
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 @contextlib.contextmanager
@@ -107,9 +105,7 @@ def load_script(path: Path, display: str | None = None) -> ModuleType:
         raise ScriptError(shown, exc.lineno, f"syntax error: {exc.msg}; fix the script") from None
     except (Exception, SystemExit) as exc:
         line = _script_frame_line(exc.__traceback__, str(path))
-        raise ScriptError(
-            shown, line, f"importing the script raised {_describe(exc)}; fix the script"
-        ) from None
+        raise ScriptError(shown, line, import_problem(exc)) from None
     finally:
         sys.modules.pop(name, None)
     return module
@@ -127,6 +123,10 @@ def run_offline(
     if not callable(function):
         raise ScriptError(shown, None, f"defines no {direction}() function; is it an Alembic "
                           "migration script?")
+    problem = call_problem(direction, function)
+    if problem is not None:
+        code = getattr(function, "__code__", None)
+        raise ScriptError(shown, code.co_firstlineno if code is not None else None, problem)
     captured: list[CapturedStatement] = []
     state = {"in_transaction": True}
     # an offline environment, so ``from alembic import context`` works in the script too
@@ -143,10 +143,17 @@ def run_offline(
     def transaction(open_: bool) -> None:
         state["in_transaction"] = open_
 
+    def commit() -> None:  # SQLAlchemy begins the next transaction on the next statement
+        if state["in_transaction"]:
+            output("COMMIT")
+
     # Instance attributes only: autocommit_block() calls emit_commit/emit_begin around the block.
     impl.static_output = output  # type: ignore[method-assign]
     impl.emit_commit = lambda: transaction(False)  # type: ignore[method-assign]
     impl.emit_begin = lambda: transaction(True)  # type: ignore[method-assign]
+    bind: Any = OfflineConnection(
+        context.dialect, lambda construct, *_: impl._exec(construct), commit)
+    context.connection = impl.connection = bind  # what op.get_bind() returns
     failure: ScriptError | None = None
     operations = Operations(context)
     with _bound(environment, alembic.context), _bound(operations, alembic.op), \
@@ -155,12 +162,7 @@ def run_offline(
             function()
         except (Exception, SystemExit) as exc:
             line = _script_frame_line(exc.__traceback__, str(path))
-            failure = ScriptError(
-                shown, line,
-                f"{direction}() raised {_describe(exc)} when run offline (lint renders the "
-                "migration to SQL without a database: fix the script, or skip code that reads "
-                "from the database under `if not context.is_offline_mode():`)",
-            )
+            failure = ScriptError(shown, line, run_problem(direction, exc))
     if failure is not None:
         raise failure
     return captured
