@@ -48,6 +48,8 @@ def _replay(dsn: str, statements: list[tuple[str, bool]]) -> None:
                 conn.execute("COMMIT")
                 open_ = False
             conn.execute(sql.encode())
+            if sql == "COMMIT":  # what the script's op.get_bind().commit() captured
+                open_ = False
         if open_:
             conn.execute("COMMIT")
 
@@ -77,3 +79,36 @@ def test_captured_sql_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None:
 def test_script_line_outside_the_script_is_none(tmp_path: Path) -> None:
     assert script_line(tmp_path / "elsewhere.py") is None
     assert script_line(__file__) is not None
+
+
+COMMITTING = '''
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+
+
+def upgrade():
+    op.add_column("users", sa.Column("note", sa.Text()))
+    op.get_bind().commit()
+    with op.get_context().autocommit_block():
+        op.create_index("ix_users_note", "users", ["note"], postgresql_concurrently=True)
+    op.execute("UPDATE users SET note = 'n/a' WHERE id < 10")
+'''
+
+
+def test_commit_captured_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """op.get_bind().commit() ends the transaction: the concurrent build after it runs."""
+    path = tmp_path / "0003_note.py"
+    path.write_text(textwrap.dedent(COMMITTING).lstrip())
+    up = run_offline(path, load_script(path))
+    assert [(c.sql.split()[0], c.in_transaction, c.line) for c in up] == [
+        ("ALTER", True, 9), ("COMMIT", True, 10), ("CREATE", False, 12), ("UPDATE", True, 13)]
+    dsn = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE users (id bigint PRIMARY KEY, email text)")
+    _replay(dsn, [(c.sql, c.in_transaction) for c in up])
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                            "'ix_users_note'::regclass").fetchone() == (True,)
