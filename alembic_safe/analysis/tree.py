@@ -29,6 +29,8 @@ Statement = tuple[str, Fields, int, int]
 E = TypeVar("E", bound=Enum)
 
 _ANY_NODE = frozenset({"Node", "Expr", "List"})
+#: enum class -> its members by name (faster than ``kind[name]``)
+_MEMBERS: dict[type[Enum], dict[str, Enum]] = {}
 
 
 def _typed_fields() -> dict[str, dict[str, str]]:
@@ -140,8 +142,11 @@ def flag(fields: Fields, name: str) -> bool:
 
 def enum(fields: Fields, name: str, kind: type[E]) -> E:
     """An enum field as the pglast enum member (its first member when omitted)."""
+    members = _MEMBERS.get(kind)
+    if members is None:
+        members = _MEMBERS[kind] = dict(kind.__members__)
     value = fields.get(name)
-    return kind[value] if value is not None else next(iter(kind))
+    return cast(E, members[value]) if value is not None else next(iter(kind))
 
 
 def strings(values: list[Any] | None) -> list[str]:
