@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from alembic_safe.errors import UsageError
+from alembic_safe.capture.errors import ScriptError
 from alembic_safe.rules.base import OptOut
 
 MARKER = "alembic-safe:"
@@ -49,19 +49,19 @@ def parse_comment(text: str) -> list[OptOut]:
 def migration_optouts(value: object, path: str) -> list[OptOut]:
     """Opt-outs from a migration's ``alembic_safe_allow`` value (a dict of rule -> reason).
 
-    Raises :class:`UsageError` naming ``path`` when the value has the wrong shape.
+    Raises :class:`ScriptError` naming ``path`` when the value has the wrong shape.
     """
     if not isinstance(value, dict):
-        raise UsageError(
-            f"{path}: alembic_safe_allow must be a dict of rule code -> reason, e.g. "
+        raise ScriptError(
+            path, None, "alembic_safe_allow must be a dict of rule code -> reason, e.g. "
             f'{{"AS101": "the table has 20 rows"}}, got {type(value).__name__}'
         )
     optouts = []
     for rule, reason in value.items():
         if not isinstance(rule, str) or not (reason is None or isinstance(reason, str)):
-            raise UsageError(
-                f"{path}: alembic_safe_allow entry {rule!r}: {reason!r} must map a rule code "
-                "(string) to a reason (string)"
+            raise ScriptError(
+                path, None, f"alembic_safe_allow entry {rule!r}: {reason!r} must map a rule "
+                "code (string) to a reason (string)"
             )
         optouts.append(OptOut(rule=rule, reason=(reason or "").strip(), source="migration"))
     return optouts

@@ -1,4 +1,5 @@
-"""The error of a migration script that cannot be imported or run offline."""
+"""The error of a file that cannot be linted: a migration script that cannot be imported or
+run offline, a file that cannot be read, a malformed declaration in a script."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from alembic_safe.errors import UsageError
 
 
 class ScriptError(UsageError):
-    """A migration script that cannot be imported or run offline (names the file and line)."""
+    """A file that cannot be linted (names the file and, where known, the line); the other
+    files of the run are still linted."""
 
     def __init__(self, path: str, line: int | None, problem: str) -> None:
         where = f"{path}:{line}" if line is not None else path

@@ -7,14 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from alembic_safe.capture.errors import ScriptError
 from alembic_safe.checking import has_errors
-from alembic_safe.cli.registry import Command, register
+from alembic_safe.cli.registry import USAGE_ERROR, Command, register
 from alembic_safe.config import load_settings, merge
 from alembic_safe.errors import UsageError
 from alembic_safe.lint import changed_files, collect, lint_files
 from alembic_safe.report import FORMATS
-from alembic_safe.report.github import script_error_annotation
 
 HELP = "Lint .sql files and Alembic migration scripts for locking and breaking hazards."
 
@@ -81,14 +79,13 @@ def run(args: argparse.Namespace) -> int:
     if args.changed_since is not None:
         changed = changed_files(args.changed_since, Path.cwd())
         files = [f for f in files if f.resolve() in changed]
-    try:
-        result = lint_files(files, settings, assume_in_transaction=args.assume_in_transaction,
-                            downgrade=args.downgrade, jobs=args.jobs)
-    except ScriptError as exc:
-        if args.format == "github":  # also annotate the broken script in the pull request
-            sys.stdout.write(script_error_annotation(exc.path, exc.line, exc.problem))
-        raise
+    result = lint_files(files, settings, assume_in_transaction=args.assume_in_transaction,
+                        downgrade=args.downgrade, jobs=args.jobs)
     sys.stdout.write(FORMATS[args.format](result))
+    for problem in result.problems:
+        print(f"alembic-safe: {problem}", file=sys.stderr)
+    if result.problems:
+        return USAGE_ERROR
     return 1 if has_errors(result.findings) else 0
 
 

@@ -11,10 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from alembic_safe.cli import lint_command
-from alembic_safe.cli.registry import COMMANDS
+from alembic_safe.cli.registry import COMMANDS, USAGE_ERROR
 from alembic_safe.errors import AlembicSafeError
 
-USAGE_ERROR = 2
 _LOADED = (lint_command,)  # modules whose import registers their subcommands
 
 

@@ -6,6 +6,9 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
+#: exit code of usage and configuration errors (and of files that could not be read or run)
+USAGE_ERROR = 2
+
 
 @dataclass(frozen=True)
 class Command:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from alembic_safe.analysis import Analyzer, analyze
 from alembic_safe.analysis.facts import AnalysisContext
+from alembic_safe.capture.errors import ScriptError
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
-from alembic_safe.errors import UsageError
 from alembic_safe.lint.guarded import runs_under_guard
 from alembic_safe.optouts import migration_optouts
 from alembic_safe.rules.base import Finding
@@ -17,35 +17,68 @@ from alembic_safe.rules.base import Finding
 OPTOUTS_NAME = "alembic_safe_allow"
 
 
+@dataclass(frozen=True)
+class FileProblem:
+    """A file that could not be linted: where, and the problem with what to do about it."""
+
+    path: str
+    line: int | None
+    problem: str
+
+    @classmethod
+    def of(cls, error: ScriptError) -> FileProblem:
+        return cls(error.path, error.line, error.problem)
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.problem}"
+
+
 @dataclass
 class FileResult:
-    """The findings of one file and how many statements were analyzed."""
+    """The findings of one file and how many statements were analyzed, or why it could not
+    be linted."""
 
     findings: list[Finding] = field(default_factory=list)
     statements: int = 0
+    problem: FileProblem | None = None
 
 
 def _read(path: Path, shown: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{shown}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise ScriptError(shown, None, f"not UTF-8 text (byte {exc.start}); save it as UTF-8"
+                          ) from None
     except OSError as exc:
-        raise UsageError(f"{shown}: cannot read it: {exc.strerror}") from None
+        raise ScriptError(shown, None, f"cannot read it: {exc.strerror}") from None
 
 
 def lint_sql(path: Path, shown: str, settings: Settings, *, assume_in_transaction: bool
              ) -> FileResult:
     """A .sql file: outside a transaction unless it opens one (BEGIN ... COMMIT), or one
     transaction throughout with ``assume_in_transaction``."""
+    try:
+        text = _read(path, shown)
+    except ScriptError as exc:
+        return FileResult(problem=FileProblem.of(exc))
     context = AnalysisContext(pg_version=settings.pg_version,
                               in_transaction=assume_in_transaction)
-    statements = analyze(_read(path, shown), context)
+    statements = analyze(text, context)
     findings = Checker(settings, context, path=shown).check_all(statements)
     return FileResult(findings, len(statements))
 
 
 def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bool) -> FileResult:
+    """An Alembic script (see :func:`_lint_migration`), or the problem that stopped it."""
+    try:
+        return _lint_migration(path, shown, settings, downgrade=downgrade)
+    except ScriptError as exc:
+        return FileResult(problem=FileProblem.of(exc))
+
+
+def _lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bool
+                    ) -> FileResult:
     """An Alembic script: ``upgrade()`` (and ``downgrade()``) rendered offline, each statement
     in Alembic's transaction unless inside ``autocommit_block()``; findings at the op line.
     When the project's env.py installs the guard, lock_timeout counts as set."""

@@ -8,18 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic_safe.config import Settings
-from alembic_safe.lint.files import lint_migration
+from alembic_safe.errors import UsageError
+from alembic_safe.lint.files import FileProblem, lint_migration
 from alembic_safe.lint.parallel import sql_results
 from alembic_safe.rules.base import Finding
 
 
 @dataclass
 class LintResult:
-    """Every finding (allowed ones included) of a lint run, with what was read."""
+    """Every finding (allowed ones included) of a lint run, with what was read and the files
+    that could not be linted."""
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     statements: int = 0
+    problems: list[FileProblem] = field(default_factory=list)
 
 
 def display_path(path: Path) -> str:
@@ -36,7 +39,8 @@ def lint_files(
     files: Sequence[Path], settings: Settings, *, assume_in_transaction: bool = False,
     downgrade: bool = False, jobs: int | None = None,
 ) -> LintResult:
-    """Lint each file (.sql or Alembic .py); broken input raises UsageError.
+    """Lint each file (.sql or Alembic .py); a file that cannot be linted is listed in
+    ``problems`` and the others are still linted.
 
     ``.sql`` files go to ``jobs`` worker processes (None: one per CPU from 8 files on; 1: this
     process); Alembic scripts run in this process. Results are in file order either way."""
@@ -53,10 +57,16 @@ def lint_files(
             result.findings += one.findings
             result.statements += one.statements
             result.files += 1
+            if one.problem is not None:
+                result.problems.append(one.problem)
     return result
 
 
 def lint_paths(paths: Sequence[Path], settings: Settings) -> list[Finding]:
-    """Findings for these files (what ``alembic check`` integration uses). Serial: it runs
-    inside a live Alembic environment, whose connection worker processes must not inherit."""
-    return lint_files(paths, settings, jobs=1).findings
+    """Findings for these files (what ``alembic check`` integration uses); UsageError listing
+    every file that could not be linted. Serial: it runs inside a live Alembic environment,
+    whose connection worker processes must not inherit."""
+    result = lint_files(paths, settings, jobs=1)
+    if result.problems:
+        raise UsageError("\n".join(str(problem) for problem in result.problems))
+    return result.findings

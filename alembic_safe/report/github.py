@@ -19,7 +19,7 @@ def escape_property(text: str) -> str:
 
 
 def github_report(result: LintResult) -> str:
-    lines: list[str] = []
+    lines = [script_error_annotation(p.path, p.line, p.problem) for p in result.problems]
     for f in result.findings:
         path = escape_property(f.path or "")
         if f.allowed_by is None:
@@ -36,6 +36,6 @@ def github_report(result: LintResult) -> str:
 
 
 def script_error_annotation(path: str, line: int | None, problem: str) -> str:
-    """An ``::error`` annotation for a migration script that could not be linted."""
+    """An ``::error`` annotation for a file that could not be linted."""
     where = f"file={escape_property(path)}" + (f",line={line}" if line is not None else "")
-    return f"::error {where},title=alembic-safe cannot lint this script::{escape_data(problem)}\n"
+    return f"::error {where},title=alembic-safe cannot lint this file::{escape_data(problem)}"

@@ -1,4 +1,5 @@
-"""The JSON report: ``{"findings": [...], "allowed": [...], "files": N, "statements": N}``."""
+"""The JSON report: ``{"findings": [...], "allowed": [...], "files": N, "statements": N,
+"errors": [...]}`` (``errors``: the files that could not be linted)."""
 
 from __future__ import annotations
 
@@ -26,5 +27,7 @@ def json_report(result: LintResult) -> str:
         "allowed": allowed,
         "files": result.files,
         "statements": result.statements,
+        "errors": [{"path": p.path, "line": p.line, "message": p.problem}
+                   for p in result.problems],
     }
     return json.dumps(document, indent=2) + "\n"

@@ -7,12 +7,15 @@ from alembic_safe.rules.base import Severity
 
 
 def summary_line(result: LintResult) -> str:
-    """``N errors, M warnings in F files (S statements)`` (allowed findings not counted)."""
+    """``N errors, M warnings in F files (S statements)`` (allowed findings not counted), and
+    how many files could not be linted, if any."""
     active = [f for f in result.findings if f.allowed_by is None]
     errors = sum(f.severity is Severity.ERROR for f in active)
     warnings = len(active) - errors
+    unlinted = (f"; {len(result.problems)} of them could not be linted"
+                if result.problems else "")
     return (f"{errors} errors, {warnings} warnings in {result.files} files "
-            f"({result.statements} statements)")
+            f"({result.statements} statements){unlinted}")
 
 
 def text_report(result: LintResult) -> str:

@@ -14,6 +14,7 @@ from lint_helpers import Run, migration
 Lint = Callable[..., Run]
 Write = Callable[[str, str], Path]
 TIMEOUT = 'op.execute("SET lock_timeout = \'3s\'")\n'
+UNLINTED = "0 errors, 0 warnings in 1 files (0 statements); 1 of them could not be linted\n"
 
 
 def errors(run: Run) -> list[tuple[str, int]]:
@@ -104,14 +105,14 @@ def test_migration_optout_without_reason(lint: Lint, write: Write) -> None:
 def test_migration_optout_wrong_shape(lint: Lint, write: Write) -> None:
     write("m.py", migration("pass", header='alembic_safe_allow = ["AS101"]'))
     run = lint("m.py")
-    assert run.code == 2 and run.out == ""
+    assert (run.code, run.out) == (2, UNLINTED)
     assert run.err.startswith("alembic-safe: m.py: alembic_safe_allow must be a dict")
 
 
 def test_syntax_error(lint: Lint, write: Write) -> None:
     write("m.py", migration("op.create_index(\"ix\", \"users\", [\"email\"]"))
     run = lint("m.py")
-    assert run.code == 2 and run.out == ""
+    assert (run.code, run.out) == (2, UNLINTED)
     assert run.err.startswith("alembic-safe: m.py:8: syntax error:")
     assert run.err.count("\n") == 1 and "Traceback" not in run.err
 
@@ -119,7 +120,7 @@ def test_syntax_error(lint: Lint, write: Write) -> None:
 def test_upgrade_that_raises(lint: Lint, write: Write) -> None:
     write("m.py", migration(TIMEOUT + "table = {}['users']"))
     run = lint("m.py")
-    assert run.code == 2 and run.out == ""
+    assert (run.code, run.out) == (2, UNLINTED)
     assert run.err.startswith("alembic-safe: m.py:9: upgrade() raised KeyError: 'users'")
     assert "without a database" in run.err and run.err.count("\n") == 1
 
@@ -306,5 +307,20 @@ def test_broken_script_annotated_in_github_format(lint: Lint, write: Write) -> N
     run = lint("m.py", "--format", "github")
     assert run.code == 2
     assert run.out.startswith("::error file=m.py,line=9,title=alembic-safe cannot lint this "
-                              "script::upgrade() raised KeyError: 'users'")
+                              "file::upgrade() raised KeyError: 'users'")
     assert run.err.startswith("alembic-safe: m.py:9: upgrade() raised KeyError")
+
+
+def test_a_broken_script_does_not_hide_the_others(lint: Lint, write: Write) -> None:
+    write("versions/a.py", migration(TIMEOUT + "table = {}['users']"))
+    write("versions/b.py", migration(TIMEOUT + 'op.create_index("ix", "users", ["email"])'))
+    run = lint("versions", "--format", "json")
+    assert run.code == 2  # a file could not be linted: a usage error, whatever was found
+    assert run.codes() == ["AS101"]
+    ((error),) = run.json()["errors"]
+    assert (error["path"], error["line"]) == ("versions/a.py", 9)
+    assert error["message"].startswith("upgrade() raised KeyError: 'users'")
+    assert run.err.splitlines()[0].startswith("alembic-safe: versions/a.py:9: upgrade() raised")
+    text = lint("versions")
+    assert text.out.endswith("1 errors, 0 warnings in 2 files (2 statements); "
+                             "1 of them could not be linted\n")

@@ -60,14 +60,21 @@ def test_files_in_order(lint: Lint, folder: Path) -> None:
     assert paths == sorted(paths, key=order.index)
 
 
-def test_first_broken_file_is_reported_in_both_modes(lint: Lint, folder: Path) -> None:
+def test_broken_files_are_reported_in_both_modes(lint: Lint, folder: Path) -> None:
     (folder / "b" / "07.sql").write_bytes(b"SELECT '\xff';\n")
     (folder / "b" / "09.sql").write_bytes(b"SELECT '\xfe';\n")
-    serial = lint(str(folder), "--jobs", "1")
-    parallel = lint(str(folder), "--jobs", "2")
+    serial = lint(str(folder), "--jobs", "1", "--format", "json")
+    parallel = lint(str(folder), "--jobs", "2", "--format", "json")
     assert serial.code == parallel.code == 2
-    assert serial.err == parallel.err
-    assert serial.err.count("\n") == 1 and "07.sql: not UTF-8 text" in serial.err
+    assert (serial.out, serial.err) == (parallel.out, parallel.err)
+    # both broken files are named, in file order, and the other files are still linted
+    assert serial.err.splitlines() == [
+        f"alembic-safe: {folder / 'b' / name}: not UTF-8 text (byte 8); save it as UTF-8"
+        for name in ("07.sql", "09.sql")]
+    report = serial.json()
+    assert [(e["path"], e["line"]) for e in report["errors"]] == [
+        (str(folder / "b" / "07.sql"), None), (str(folder / "b" / "09.sql"), None)]
+    assert report["findings"] and report["statements"] > 0
 
 
 def test_runs_with_stdin_closed_in_a_subprocess(folder: Path) -> None:
