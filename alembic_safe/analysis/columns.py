@@ -82,11 +82,12 @@ def column(node: Fields) -> ColumnDef:
             generated = con.get("generated_kind") != "v"
         elif contype is ConstrType.CONSTR_NOTNULL:
             not_null = True
-        elif contype is ConstrType.CONSTR_PRIMARY:
-            primary = not_null = True
-        definition = constraint(con, colname)
-        if definition is not None and definition.kind is not ConstraintKind.NOT_NULL:
-            constraints.append(definition)
+        elif contype in _KINDS:  # CHECK, REFERENCES, UNIQUE, PRIMARY KEY, EXCLUDE
+            if contype is ConstrType.CONSTR_PRIMARY:
+                primary = not_null = True
+            definition = constraint(con, colname)
+            if definition is not None:
+                constraints.append(definition)
     return ColumnDef(
         name=colname or "?",
         type_name=type_name,

@@ -8,7 +8,8 @@ Parsing to JSON and loading it with :func:`json.loads` is several times faster t
 - a field typed with one node type (``RangeVar *relation``, ``TypeName *typeName``) holds the
   bare fields; :data:`TYPED_FIELDS` (built from ``pglast.ast``) names their types;
 - fields at their default are omitted: a missing bool is False, a missing number 0, a missing
-  string, pointer or list None; enum values are their names (``"AT_AddColumn"``).
+  string, pointer or list None; enum values are their names (``"AT_AddColumn"``);
+- a NULL item of a list is ``{}``.
 
 Field names are PostgreSQL's (``def``, where ``pglast.ast`` says ``def_``).
 """
@@ -71,8 +72,8 @@ def parse(sql: str) -> list[Statement]:
         start = raw.get("stmt_location", 0)
         length = raw.get("stmt_len", 0)  # 0: up to the end of the input
         tag, fields = unwrap(raw["stmt"])
-        end = chars(start + length) if length else len(sql)
-        out.append((tag, fields, chars(start), end))
+        first = chars(start)
+        out.append((tag, fields, first, chars(start + length) if length else len(sql)))
     return out
 
 
