@@ -209,7 +209,7 @@ class Analyzer:
                 index = Relation(action.index, action.table.schema)
                 self._index_tables[self._key(index)] = action.table
         for rel in draft.creates:
-            if not self._exists(rel):  # CREATE ... IF NOT EXISTS of a live relation
+            if not (draft.may_exist and self._exists(rel)):  # IF NOT EXISTS of a live one
                 self._new.add(self._key(rel))
         for rel in draft.drops:
             self._new.discard(self._key(rel))
@@ -221,8 +221,8 @@ class Analyzer:
     def _exists(self, rel: Relation) -> bool:
         """The catalog facts list the relation as already existing."""
         catalog = self.context.catalog
-        return catalog is not None and bool(
-            {self._key(rel), rel.qualified} & catalog.existing_relations)
+        return catalog is not None and any(
+            name in catalog.existing_relations for name in (self._key(rel), rel.qualified))
 
     def _constraint_added(self, key: str, con: ConstraintDef) -> None:
         if con.name:

@@ -79,6 +79,7 @@ def create_table(node: Fields, scope: Scope) -> Draft:
         partition_of=parent,
     ))
     draft.creates.append(table)
+    draft.may_exist = tree.flag(node, "if_not_exists")
     return draft
 
 
@@ -92,6 +93,7 @@ def create_table_as(node: Fields, scope: Scope) -> Draft:
         draft.actions.append(CreateTable(table, if_not_exists=tree.flag(node, "if_not_exists"),
                                          as_select=True))
         draft.creates.append(table)
+        draft.may_exist = tree.flag(node, "if_not_exists")
     return draft
 
 
@@ -118,6 +120,7 @@ def create_index(node: Fields, scope: Scope) -> Draft:
     draft.requires_no_transaction = concurrent
     if idxname:
         draft.creates.append(Relation(idxname, table.schema))
+        draft.may_exist = tree.flag(node, "if_not_exists")
     return draft
 
 
@@ -224,6 +227,7 @@ def create_object(tag: str) -> Callable[[Fields, Scope], Draft]:
         if tree.flag(node, "replace"):  # CREATE OR REPLACE VIEW
             draft.lock(created, AE)
         draft.creates.append(created)
+        draft.may_exist = tree.flag(node, "replace") or tree.flag(node, "if_not_exists")
         return draft
 
     return handler

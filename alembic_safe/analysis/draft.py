@@ -29,6 +29,9 @@ class Draft:
     breaks_running_code: bool = False
     #: relations this statement creates / drops / renames (old, new)
     creates: list[Relation] = field(default_factory=list)
+    #: IF NOT EXISTS / OR REPLACE: what ``creates`` names may already exist (else PostgreSQL
+    #: refuses the statement, so a created relation is new without asking the catalog)
+    may_exist: bool = False
     drops: list[Relation] = field(default_factory=list)
     renames: list[tuple[Relation, Relation]] = field(default_factory=list)
 

@@ -7,6 +7,7 @@ and the autogenerate rewriters share one understanding of what a statement does.
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
@@ -354,14 +355,16 @@ class ColumnInfo:
 class CatalogFacts:
     """Live-database facts the runtime guard passes in (all optional)."""
 
+    # Lookups only (``get``, ``in``): the guard answers them one key at a time from the
+    # live catalog, so nothing here may need the whole catalog listed.
     #: (table qualified name, column) -> info
-    columns: dict[tuple[str, str], ColumnInfo] = field(default_factory=dict)
+    columns: Mapping[tuple[str, str], ColumnInfo] = field(default_factory=dict)
     #: table qualified name -> columns with a validated CHECK (col IS NOT NULL)
-    validated_not_null_checks: dict[str, frozenset[str]] = field(default_factory=dict)
+    validated_not_null_checks: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: table qualified name -> approximate row count (pg_class.reltuples)
-    row_counts: dict[str, int] = field(default_factory=dict)
+    row_counts: Mapping[str, int] = field(default_factory=dict)
     #: existing relation names (qualified) so "new" can be told from "existing"
-    existing_relations: frozenset[str] = frozenset()
+    existing_relations: Container[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ for keys nobody asks about. Validated single-column CHECK constraints are parsed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Set
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis.facts import AddConstraint, CatalogFacts, ColumnInfo
@@ -117,15 +117,13 @@ class LiveCatalog:
 
     def facts(self) -> CatalogFacts:
         """The analyzer's view: mappings and a set that look keys up here."""
-        # CatalogFacts declares dict/frozenset fields; these read-only views answer the same
-        # lookups (get, [], in, &) and refuse to be listed, which would mean reading everything
+        # read-only views: they answer lookups (get, [], in) and refuse to be listed, which
+        # would mean reading everything
         return CatalogFacts(
-            columns=cast("dict[tuple[str, str], ColumnInfo]", _Lookup(
-                lambda key: _column(self.relation(key[0]), key[1]))),
-            validated_not_null_checks=cast("dict[str, frozenset[str]]", _Lookup(
-                lambda key: _checks(self.relation(key)))),
-            row_counts=cast("dict[str, int]", _Lookup(self.row_count)),
-            existing_relations=cast("frozenset[str]", _Existing(self)),
+            columns=_Lookup(lambda key: _column(self.relation(key[0]), key[1])),
+            validated_not_null_checks=_Lookup(lambda key: _checks(self.relation(key))),
+            row_counts=_Lookup(self.row_count),
+            existing_relations=_Existing(self),
         )
 
 
@@ -160,7 +158,7 @@ class _Lookup(_Unlisted, Mapping[Any, Any]):
         return value
 
 
-class _Existing(_Unlisted, Set[str]):
+class _Existing(Container[str]):
     """Qualified names of live relations. A bare name is never in it: ``CREATE`` puts a
     relation in the first schema of search_path, which its qualified key already names."""
 
@@ -169,10 +167,6 @@ class _Existing(_Unlisted, Set[str]):
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and "." in key and self._live.relation(key) is not None
-
-    @classmethod
-    def _from_iterable(cls, values: Iterable[Any]) -> frozenset[Any]:
-        return frozenset(values)
 
 
 def invalid_index_exists(cursor: Any, name: str) -> bool:

@@ -403,3 +403,27 @@ MORE_ACTIONS: list[tuple[str, object]] = [
 @pytest.mark.parametrize(("sql", "expected"), MORE_ACTIONS, ids=[m[0] for m in MORE_ACTIONS])
 def test_action_details(sql: str, expected: object) -> None:
     assert one(sql).actions == (expected,)
+
+
+class _CountingNames(frozenset[str]):
+    """Existing relation names that count how often the analyzer asks about them."""
+
+    asked: list[str]
+
+    def __contains__(self, name: object) -> bool:
+        self.asked.append(str(name))
+        return super().__contains__(name)
+
+
+def test_plain_create_does_not_ask_the_catalog() -> None:
+    existing = _CountingNames({"public.t"})
+    existing.asked = []
+    context = AnalysisContext(catalog=CatalogFacts(existing_relations=existing))
+    facts = analyze("CREATE TABLE u (id int);\nCREATE INDEX iu ON u (id);\n"
+                    "CREATE OR REPLACE VIEW v AS SELECT 1;\nCREATE TABLE IF NOT EXISTS t (id int);",
+                    context)
+    assert facts[1].actions[0].is_new  # PostgreSQL refuses CREATE TABLE of a taken name
+    # only OR REPLACE and IF NOT EXISTS may meet a live relation: only they are looked up
+    assert set(existing.asked) <= {"public.t", "public.v", "t", "v"}
+    assert {"public.t", "public.v"} <= set(existing.asked)
+    assert not {"u", "public.u", "iu", "public.iu"} & set(existing.asked)
