@@ -7,13 +7,20 @@ from dataclasses import dataclass
 
 from alembic_safe.analysis.facts import (
     AddColumn,
+    AddConstraint,
     AlterColumnType,
     ColumnDef,
     ConstraintKind,
     CreateTable,
+    DropColumn,
+    DropConstraint,
+    DropNotNull,
     LockMode,
     ModifyRows,
+    OtherStatement,
     Relation,
+    Rename,
+    SetColumnDefault,
     SetSetting,
     StatementFacts,
     TransactionControl,
@@ -309,6 +316,27 @@ class _Held:
     followed: bool = False  # a statement doing work ran after it
 
 
+#: actions that only change the catalog: instant once the table's lock is held
+_CATALOG_ONLY = (AddColumn, DropColumn, DropNotNull, SetColumnDefault, Rename, DropConstraint,
+                 AddConstraint, SetSetting, TransactionControl)
+_CATALOG_COMMANDS = frozenset({"COMMENT", "GRANT", "REVOKE"})
+
+
+def _extends_the_lock(stmt: StatementFacts, held: Relation) -> bool:
+    """Whether ``stmt`` makes the holder of ACCESS EXCLUSIVE on ``held`` wait longer: it reads,
+    writes or rewrites rows, validates, builds, does unknown work, or waits for a lock on
+    another existing relation. Catalog-only changes (a comment, another column) are instant."""
+    if not _real(stmt):
+        return False
+    if stmt.rewrites or stmt.scans or stmt.validates_constraint:
+        return True
+    for action in stmt.actions:
+        command = action.command if isinstance(action, OtherStatement) else None
+        if not isinstance(action, _CATALOG_ONLY) and command not in _CATALOG_COMMANDS:
+            return True
+    return any(lock.relation != held and not lock.is_new for lock in stmt.locks)
+
+
 class AccessExclusiveHeld(Memo):
     """Per transaction: the first ACCESS EXCLUSIVE lock taken, and whether work followed it."""
 
@@ -320,7 +348,7 @@ class AccessExclusiveHeld(Memo):
             return
         held = self.by_transaction.get(stmt.transaction_id)
         if held is not None:
-            held.followed = held.followed or _real(stmt)
+            held.followed = held.followed or _extends_the_lock(stmt, held.relation)
             return
         for relation, _ in strong_locks(stmt, LockMode.ACCESS_EXCLUSIVE):
             self.by_transaction[stmt.transaction_id] = _Held(relation, stmt.position.line)
@@ -333,7 +361,10 @@ class AccessExclusiveHeld(Memo):
     severity=Severity.WARNING,
     summary="More work in the transaction after an ACCESS EXCLUSIVE lock was taken",
     what="A statement that runs in the same transaction after an earlier statement took ACCESS "
-    "EXCLUSIVE on an existing table (reported once per transaction).",
+    "EXCLUSIVE on an existing table, and does work that takes time: reads, writes or rewrites "
+    "rows, validates, builds an index, runs unknown code, or waits for a lock on another "
+    "existing table (reported once per transaction). Catalog-only changes of the locked table "
+    "(a comment, another column, a default) are instant and not reported.",
     why="The lock is held until commit, so every statement after it extends the time all reads "
     "and writes of that table wait.",
     instead="Put the statement that takes ACCESS EXCLUSIVE last in its transaction, or commit "
@@ -354,11 +385,11 @@ class AccessExclusiveHeld(Memo):
     memos=(AccessExclusiveHeld,),
 )
 def statements_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    if not _real(stmt) or stmt.transaction_id is None:
+    if stmt.transaction_id is None:
         return
     held = ctx.memo(AccessExclusiveHeld).by_transaction.get(stmt.transaction_id)
-    if held is None or held.followed:
-        return  # no lock held, or already reported at the first statement after the lock
+    if held is None or held.followed or not _extends_the_lock(stmt, held.relation):
+        return  # no lock held, already reported, or nothing that makes the lock last longer
     relation = held.relation
     if any(a.table == relation for a in actions(stmt, ModifyRows)):
         return  # a data change of the locked table: AS601 reports it
