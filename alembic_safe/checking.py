@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from alembic_safe.analysis.facts import (
+    Action,
     AnalysisContext,
     Position,
     StatementFacts,
@@ -83,6 +84,8 @@ class Checker:
         self._enabled = {r.code for r in self._rules}
         self._on_parse_error = [r for r in self._rules if r.code == PARSE_ERROR]
         self._on_statement = [r for r in self._rules if r.code != PARSE_ERROR]
+        #: the rules to run on a statement, by the set of its action types (filled as met)
+        self._dispatch: dict[frozenset[type[Action]], list[Rule]] = {}
         self._declared_valid = [self._normalized(o) for o in self._declared if self._is_valid(o)]
         memos = {kind: kind() for r in self._rules for kind in r.memos}
         self._memos = list(memos.values())
@@ -103,7 +106,7 @@ class Checker:
             if problem is not None:
                 findings.append(problem)
         valid += self._declared_valid
-        for rule in self._on_parse_error if stmt.parse_error else self._on_statement:
+        for rule in self._on_parse_error if stmt.parse_error else self._rules_for(stmt):
             for hit in rule.detect(stmt, self._ctx):
                 findings.append(self._finding(rule, hit, stmt, valid))
         for memo in self._memos:
@@ -152,6 +155,17 @@ class Checker:
         return problems
 
     # ------------------------------------------------------------------ helpers
+
+    def _rules_for(self, stmt: StatementFacts) -> list[Rule]:
+        """The enabled rules that can fire on ``stmt``, in catalog order: those that declare
+        no action types, and those with an action of a declared type in ``stmt``."""
+        kinds = frozenset(type(action) for action in stmt.actions)
+        rules = self._dispatch.get(kinds)
+        if rules is None:
+            rules = [r for r in self._on_statement
+                     if not r.on or any(issubclass(kind, r.on) for kind in kinds)]
+            self._dispatch[kinds] = rules
+        return rules
 
     def _track_transaction(self, stmt: StatementFacts) -> None:
         """Remember the BEGIN of a transaction the input opened and has not closed yet."""

@@ -25,6 +25,11 @@ A rule that looks back at earlier statements (of the file, or of the transaction
 :class:`Memo` beside it, ``@rule(..., memos=(LockTimeoutSet,))``: the checker feeds every
 statement to it once, after the rules saw that statement, and the rule reads it with
 ``ctx.memo(LockTimeoutSet)``. Checking stays linear in the length of a file.
+
+A rule that can only fire on statements carrying certain action types declares them,
+``@rule(..., on=(AddColumn, CreateTable))``: the checker then runs it only on statements with
+an action of one of those types. A rule that reads anything else (locks, kind, transaction
+state) declares nothing and runs on every statement.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar, cast
 
-from alembic_safe.analysis.facts import AnalysisContext, StatementFacts
+from alembic_safe.analysis.facts import Action, AnalysisContext, StatementFacts
 
 
 class Severity(Enum):
@@ -100,6 +105,8 @@ class Rule:
     pg_versions: tuple[int, int] = (12, 17)  # inclusive range where the rule applies
     seen_in: tuple[str, ...] = ()  # the same check in squawk / strong_migrations / ...
     memos: tuple[type[Memo], ...] = ()  # running state the detection reads (see Memo)
+    #: action types without which the rule cannot fire; empty: it runs on every statement
+    on: tuple[type[Action], ...] = ()
 
     def applies_to(self, pg_version: int) -> bool:
         low, high = self.pg_versions
@@ -149,6 +156,7 @@ def rule(
     pg_versions: tuple[int, int] = (12, 17),
     seen_in: tuple[str, ...] = (),
     memos: tuple[type[Memo], ...] = (),
+    on: tuple[type[Action], ...] = (),
 ) -> Callable[[Detector], Detector]:
     """Register the decorated detector as a rule of the catalog."""
 
@@ -160,6 +168,7 @@ def rule(
             code=code, name=name, severity=severity, summary=summary, what=what, why=why,
             instead=instead, detect=detect, family=family, sql_example=sql_example,
             op_example=op_example, pg_versions=pg_versions, seen_in=seen_in, memos=memos,
+            on=on,
         )
         return detect
 

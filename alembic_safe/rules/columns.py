@@ -18,6 +18,7 @@ from alembic_safe.rules.helpers import actions, ident, op_name, rel, schema_kw
 @rule(
     code="AS201",
     name="add-column-not-null-without-default",
+    on=(AddColumn,),
     severity=Severity.ERROR,
     summary="ADD COLUMN ... NOT NULL without a default",
     what="A `NOT NULL` column without a `DEFAULT` added to an existing table.",
@@ -64,6 +65,7 @@ def add_column_not_null_without_default(stmt: StatementFacts, ctx: RuleContext) 
 @rule(
     code="AS202",
     name="add-column-volatile-default",
+    on=(AddColumn,),
     severity=Severity.ERROR,
     summary="ADD COLUMN with a volatile default rewrites the table",
     what=(
@@ -117,6 +119,7 @@ def add_column_volatile_default(stmt: StatementFacts, ctx: RuleContext) -> Itera
 @rule(
     code="AS203",
     name="add-column-stored-generated",
+    on=(AddColumn,),
     severity=Severity.ERROR,
     summary="ADD COLUMN ... GENERATED ALWAYS AS (...) STORED rewrites the table",
     what="A stored generated column added to an existing table.",
@@ -153,6 +156,7 @@ def add_column_stored_generated(stmt: StatementFacts, ctx: RuleContext) -> Itera
 @rule(
     code="AS204",
     name="add-column-serial-or-identity",
+    on=(AddColumn,),
     severity=Severity.ERROR,
     summary="Adding a serial or identity column rewrites the table",
     what="`ADD COLUMN ... serial|bigserial` or `GENERATED ... AS IDENTITY` on an existing table.",
@@ -196,6 +200,7 @@ def add_column_serial_or_identity(stmt: StatementFacts, ctx: RuleContext) -> Ite
 @rule(
     code="AS205",
     name="alter-column-type",
+    on=(AlterColumnType,),
     severity=Severity.ERROR,
     summary="ALTER COLUMN TYPE rewrites the table",
     what=(
@@ -242,6 +247,7 @@ def alter_column_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS206",
     name="set-not-null",
+    on=(SetNotNull,),
     severity=Severity.ERROR,
     summary="SET NOT NULL scans the table under ACCESS EXCLUSIVE",
     what=(

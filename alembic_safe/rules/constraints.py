@@ -25,6 +25,9 @@ from alembic_safe.rules.helpers import (
     schema_kw,
 )
 
+#: the actions :func:`_added` reads
+_ADDS = (AddConstraint, AddColumn)
+
 
 def _added(stmt: StatementFacts, kind: ConstraintKind) -> Iterator[tuple[Relation | None,
                                                                        ConstraintDef]]:
@@ -64,6 +67,7 @@ def _name(table: Relation | None, constraint: ConstraintDef, suffix: str) -> str
 @rule(
     code="AS301",
     name="add-foreign-key-without-not-valid",
+    on=_ADDS,
     severity=Severity.ERROR,
     summary="FOREIGN KEY added to an existing table without NOT VALID",
     what=(
@@ -119,6 +123,7 @@ def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS302",
     name="add-check-without-not-valid",
+    on=_ADDS,
     severity=Severity.ERROR,
     summary="CHECK constraint added to an existing table without NOT VALID",
     what="`ADD CONSTRAINT ... CHECK (...)` on an existing table without `NOT VALID`.",
@@ -168,6 +173,7 @@ def _unique_or_pk(stmt: StatementFacts) -> Iterator[tuple[Relation | None, Const
 @rule(
     code="AS303",
     name="add-unique-without-index",
+    on=_ADDS,
     severity=Severity.ERROR,
     summary="UNIQUE or PRIMARY KEY added to an existing table without USING INDEX",
     what=(
@@ -224,6 +230,7 @@ def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator
 @rule(
     code="AS304",
     name="add-exclusion-constraint",
+    on=_ADDS,
     severity=Severity.ERROR,
     summary="EXCLUDE constraint added to an existing table",
     what="`ADD CONSTRAINT ... EXCLUDE USING ...` on an existing table.",
@@ -278,6 +285,7 @@ class NotValidAdded(Memo):
 @rule(
     code="AS305",
     name="validate-in-same-transaction",
+    on=(ValidateConstraint,),
     severity=Severity.ERROR,
     summary="VALIDATE CONSTRAINT in the transaction that added it NOT VALID",
     what=(
@@ -332,6 +340,7 @@ def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iter
 @rule(
     code="AS306",
     name="alter-domain-add-constraint",
+    on=(AddConstraint,),
     severity=Severity.ERROR,
     summary="ALTER DOMAIN ... ADD CONSTRAINT without NOT VALID",
     what="`ALTER DOMAIN ... ADD CONSTRAINT` (a CHECK on a domain) without `NOT VALID`.",

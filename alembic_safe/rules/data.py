@@ -43,6 +43,7 @@ class StrongLocksHeld(Memo):
 @rule(
     code="AS601",
     name="backfill-in-ddl-transaction",
+    on=(ModifyRows,),
     severity=Severity.ERROR,
     summary="Data change in the transaction that holds a DDL lock on the same table",
     what="`UPDATE`, `DELETE`, `MERGE` or `INSERT ... SELECT` on a table that an earlier "
@@ -91,6 +92,7 @@ def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
 @rule(
     code="AS602",
     name="unbatched-backfill",
+    on=(ModifyRows,),
     severity=Severity.WARNING,
     summary="UPDATE of every row in one statement",
     what="`UPDATE` without a `WHERE` clause (and without batching) on an existing table.",

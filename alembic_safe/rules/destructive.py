@@ -31,6 +31,7 @@ def _drops(stmt: StatementFacts, kind: str) -> Iterator[DropObject]:
 @rule(
     code="AS501",
     name="drop-table",
+    on=(DropObject,),
     severity=Severity.ERROR,
     summary="DROP TABLE destroys data and breaks code that still uses the table",
     what="`DROP TABLE`.",
@@ -59,6 +60,7 @@ def drop_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS502",
     name="drop-column",
+    on=(DropColumn,),
     severity=Severity.ERROR,
     summary="DROP COLUMN breaks code that still uses the column",
     what="`ALTER TABLE ... DROP [COLUMN]`.",
@@ -89,6 +91,7 @@ def drop_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS503",
     name="drop-type",
+    on=(DropObject,),
     severity=Severity.WARNING,
     summary="DROP TYPE of a type that columns or code may still use",
     what="`DROP TYPE` (for example an enum) of an existing type.",
@@ -122,6 +125,7 @@ def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS504",
     name="delete-without-where",
+    on=(ModifyRows,),
     severity=Severity.ERROR,
     summary="DELETE without WHERE deletes every row",
     what="`DELETE FROM table` with no `WHERE` clause.",
@@ -155,6 +159,7 @@ def _renames(stmt: StatementFacts, kind: str) -> Iterator[Rename]:
 @rule(
     code="AS505",
     name="rename-table",
+    on=(Rename,),
     severity=Severity.ERROR,
     summary="RENAME of a table breaks code that uses the old name",
     what="`ALTER TABLE ... RENAME TO ...`.",
@@ -182,6 +187,7 @@ def rename_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS506",
     name="rename-column",
+    on=(Rename,),
     severity=Severity.ERROR,
     summary="RENAME of a column breaks code that uses the old name",
     what="`ALTER TABLE ... RENAME [COLUMN] ... TO ...`.",
@@ -211,6 +217,7 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS507",
     name="rename-enum-value",
+    on=(AlterEnum, Rename),
     severity=Severity.ERROR,
     summary="ALTER TYPE ... RENAME VALUE breaks code that uses the old value",
     what="`ALTER TYPE ... RENAME VALUE 'old' TO 'new'`.",
@@ -244,6 +251,7 @@ def rename_enum_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS508",
     name="drop-database",
+    on=(DropObject,),
     severity=Severity.ERROR,
     summary="DROP DATABASE in a migration",
     what="`DROP DATABASE`.",
@@ -264,6 +272,7 @@ def drop_database(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS509",
     name="truncate-cascade",
+    on=(Truncate,),
     severity=Severity.ERROR,
     summary="TRUNCATE ... CASCADE also empties every referencing table",
     what="`TRUNCATE ... CASCADE`.",

@@ -22,6 +22,7 @@ def _add_value_sql(action: AlterEnum) -> str:
 @rule(
     code="AS701",
     name="enum-add-value-in-transaction",
+    on=(AlterEnum,),
     severity=Severity.ERROR,
     summary="ALTER TYPE ... ADD VALUE inside a transaction block before PostgreSQL 12",
     what="`ALTER TYPE ... ADD VALUE` inside a transaction block, on PostgreSQL 11 or older.",
@@ -56,6 +57,7 @@ def enum_add_value_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Ite
 @rule(
     code="AS702",
     name="enum-value-unusable-until-commit",
+    on=(AlterEnum,),
     severity=Severity.WARNING,
     summary="A value added to an enum inside a transaction cannot be used before commit",
     what="`ALTER TYPE ... ADD VALUE` of an existing enum inside a transaction block "

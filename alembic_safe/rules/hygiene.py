@@ -110,6 +110,11 @@ def missing_lock_timeout(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit
     )
 
 
+#: the actions :func:`_pk_columns` and :func:`_declared_types` read
+_PK_DECLARING = (CreateTable, AddColumn)
+_TYPE_DECLARING = (CreateTable, AddColumn, AlterColumnType)
+
+
 def _declared_columns(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ColumnDef]]:
     for created in actions(stmt, CreateTable, existing=False):
         for column in created.columns:
@@ -145,6 +150,7 @@ def _pk_columns(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ColumnD
 @rule(
     code="AS802",
     name="prefer-bigint-primary-key",
+    on=_PK_DECLARING,
     severity=Severity.WARNING,
     summary="integer or smallint primary key",
     what="A primary key column of type `integer`/`serial` or `smallint`/`smallserial`.",
@@ -184,6 +190,7 @@ def _type_rule(
 @rule(
     code="AS803",
     name="prefer-text-over-varchar",
+    on=_TYPE_DECLARING,
     severity=Severity.WARNING,
     summary="varchar(n) column",
     what="A column declared `varchar(n)` / `character varying(n)`.",
@@ -205,6 +212,7 @@ def prefer_text_over_varchar(stmt: StatementFacts, ctx: RuleContext) -> Iterator
 @rule(
     code="AS804",
     name="prefer-timestamptz",
+    on=_TYPE_DECLARING,
     severity=Severity.WARNING,
     summary="timestamp without time zone column",
     what="A column declared `timestamp` (`timestamp without time zone`).",
@@ -225,6 +233,7 @@ def prefer_timestamptz(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS805",
     name="prefer-jsonb",
+    on=_TYPE_DECLARING,
     severity=Severity.WARNING,
     summary="json column",
     what="A column declared `json`.",
@@ -243,6 +252,7 @@ def prefer_jsonb(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS806",
     name="ban-char",
+    on=_TYPE_DECLARING,
     severity=Severity.WARNING,
     summary="char(n) column",
     what="A column declared `char(n)` / `character(n)`.",
@@ -279,6 +289,7 @@ class TransactionsStarted(Memo):
 @rule(
     code="AS807",
     name="transaction-nesting",
+    on=(TransactionControl,),
     severity=Severity.WARNING,
     summary="BEGIN inside a transaction that is already open",
     what="`BEGIN` / `START TRANSACTION` while a transaction is already open (in an Alembic "

@@ -27,6 +27,7 @@ from alembic_safe.rules.helpers import (
 @rule(
     code="AS101",
     name="create-index-not-concurrent",
+    on=(CreateIndex,),
     severity=Severity.ERROR,
     summary="CREATE INDEX without CONCURRENTLY on an existing table",
     what="`CREATE [UNIQUE] INDEX` on a table that already exists, without `CONCURRENTLY`.",
@@ -88,6 +89,7 @@ def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Itera
 @rule(
     code="AS102",
     name="drop-index-not-concurrent",
+    on=(DropObject,),
     severity=Severity.WARNING,
     summary="DROP INDEX without CONCURRENTLY",
     what="`DROP INDEX` of an index of an existing table, without `CONCURRENTLY`.",
@@ -175,6 +177,7 @@ def concurrently_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
 @rule(
     code="AS104",
     name="reindex-not-concurrent",
+    on=(Reindex,),
     severity=Severity.ERROR,
     summary="REINDEX without CONCURRENTLY",
     what="`REINDEX INDEX|TABLE|SCHEMA|DATABASE` without `CONCURRENTLY`.",

@@ -30,6 +30,7 @@ _REPACK = (
 @rule(
     code="AS401",
     name="vacuum-full",
+    on=(TableRewriteCommand,),
     severity=Severity.ERROR,
     summary="VACUUM FULL rewrites the table under ACCESS EXCLUSIVE",
     what="`VACUUM FULL` of an existing table.",
@@ -54,6 +55,7 @@ def vacuum_full(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS402",
     name="cluster",
+    on=(TableRewriteCommand,),
     severity=Severity.ERROR,
     summary="CLUSTER rewrites the table under ACCESS EXCLUSIVE",
     what="`CLUSTER` of an existing table.",
@@ -77,6 +79,7 @@ def cluster(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS403",
     name="set-logged-unlogged",
+    on=(TableRewriteCommand,),
     severity=Severity.ERROR,
     summary="SET LOGGED / SET UNLOGGED rewrites the table",
     what="`ALTER TABLE ... SET LOGGED` or `SET UNLOGGED` on an existing table.",
@@ -102,6 +105,7 @@ def set_logged_unlogged(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]
 @rule(
     code="AS404",
     name="set-tablespace",
+    on=(TableRewriteCommand,),
     severity=Severity.ERROR,
     summary="SET TABLESPACE copies the table under ACCESS EXCLUSIVE",
     what="`ALTER TABLE ... SET TABLESPACE` on an existing table.",
@@ -125,6 +129,7 @@ def set_tablespace(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS405",
     name="lock-table",
+    on=(LockTable,),
     severity=Severity.WARNING,
     summary="LOCK TABLE in a mode that blocks writes",
     what="An explicit `LOCK TABLE` in SHARE mode or stronger on an existing table.",
@@ -154,6 +159,7 @@ def lock_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS406",
     name="truncate",
+    on=(Truncate,),
     severity=Severity.ERROR,
     summary="TRUNCATE deletes every row under ACCESS EXCLUSIVE",
     what="`TRUNCATE` of an existing table.",
@@ -206,6 +212,7 @@ def refresh_materialized_view(stmt: StatementFacts, ctx: RuleContext) -> Iterato
 @rule(
     code="AS408",
     name="detach-partition-not-concurrent",
+    on=(TableRewriteCommand,),
     severity=Severity.WARNING,
     summary="DETACH PARTITION without CONCURRENTLY (PostgreSQL 14+)",
     what="`ALTER TABLE ... DETACH PARTITION` without `CONCURRENTLY` on PostgreSQL 14 or later.",
