@@ -128,7 +128,8 @@ def install(guard: Guard, connection: Connection) -> None:
                 "table is quiet (find the holder in pg_locks / pg_stat_activity)"
             ) from None
 
-    for undoing in ("begin", "rollback", "rollback_savepoint"):
+    # a session SET survives COMMIT and new transactions; only a rollback can undo it
+    for undoing in ("rollback", "rollback_savepoint"):
         event.listen(connection, undoing, session.forget)
     event.listen(connection, "before_cursor_execute", before)
     event.listen(connection, "after_cursor_execute", after)

@@ -3,9 +3,10 @@ only when the session does not have them already.
 
 The guard uses plain (session) ``SET``: a commit keeps it, a rollback (to a savepoint, too)
 undoes it if it ran after the transaction (savepoint) began. :class:`SessionTimeouts` remembers
-what it sent and forgets on every begin, rollback and savepoint rollback, and after a migration
-statement that may change the settings itself (SET/RESET/set_config of them, DISCARD,
-transaction control, or SQL the parser rejected).
+what it sent, so the next migration's transaction does not send it again, and forgets on every
+rollback and savepoint rollback, and after a migration statement that may change the settings
+itself (SET/RESET/set_config of them, DISCARD, transaction control, or SQL the parser
+rejected).
 """
 
 from __future__ import annotations

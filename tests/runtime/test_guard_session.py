@@ -43,3 +43,17 @@ def test_catalog_facts_follow_search_path(project: Project) -> None:
     assert result.returncode == 0, result.stderr
     assert project.scalar("SELECT attnotnull FROM pg_attribute "
                           "WHERE attrelid = 'app.accounts'::regclass AND attname = 'code'")
+
+
+def test_timeouts_hold_in_the_next_migrations_transaction(project: Project) -> None:
+    """Set once in a1's transaction, kept after its COMMIT, and still right in b2's."""
+    project.settings(lock_timeout='"1500ms"')
+    project.migration("a1", 'op.add_column("users", sa.Column("age", sa.Integer()))')
+    project.migration("b2", f"""
+        {SHOW.format(label="lock in b2", name="lock_timeout")}
+        op.add_column("users", sa.Column("nick", sa.Text()))
+    """, down="a1")
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "lock in b2: 1500ms" in result.stderr
+    assert project.version() == "b2"
