@@ -65,6 +65,19 @@ class Demo:
             raise StepFailed(f"`{display}` should {wanted} but exited {proc.returncode}")
         return proc.stdout
 
+    def add_example(self, example: str, as_name: str, why: str) -> Path:
+        """Copy ``unsafe_examples/<example>`` into the migrations as ``as_name``."""
+        target = self.versions / as_name
+        shutil.copy(self.app / "unsafe_examples" / example, target)
+        print(f"Added unsafe_examples/{example} ({why}) as migrations/versions/{as_name}")
+        return target
+
+    def undo_example(self, target: Path, why: str = "") -> None:
+        """Downgrade the example revision 0003 and remove its script again."""
+        self.alembic("downgrade", "0002")
+        target.unlink()
+        ok(f"demo migration rolled back and removed{why}")
+
     def alembic(self, *args: str, expect_ok: bool = True) -> str:
         return self.run("alembic " + " ".join(args), [sys.executable, "-m", "alembic", *args],
                         expect_ok)
@@ -124,9 +137,7 @@ def step_lint(demo: Demo) -> None:
 
 
 def step_guard(demo: Demo) -> None:
-    target = demo.versions / "0003_add_index.py"
-    shutil.copy(demo.app / "unsafe_examples" / "add_index_unsafe.py", target)
-    print("Added unsafe_examples/add_index_unsafe.py as migrations/versions/0003_add_index.py")
+    target = demo.add_example("add_index_unsafe.py", "0003_add_index.py", "a plain CREATE INDEX")
     refusal = demo.alembic("upgrade", "head", expect_ok=False)
     if "AS101" not in refusal:
         raise StepFailed("the refusal does not name rule AS101")
@@ -139,15 +150,12 @@ def step_guard(demo: Demo) -> None:
     if alembic_revision(demo.url) != "0003" or index_is_valid(demo.url, UNSAFE_INDEX) is not True:
         raise StepFailed(f"the fixed migration did not leave a valid {UNSAFE_INDEX} at 0003")
     ok(f"applied: at 0003, {UNSAFE_INDEX} built concurrently and valid")
-    demo.alembic("downgrade", "0002")
-    target.unlink()
-    ok("demo migration rolled back and removed (the app's models do not have that index)")
+    demo.undo_example(target, " (the app's models do not have that index)")
 
 
 def step_optout(demo: Demo) -> None:
-    target = demo.versions / "0003_index_payers.py"
-    shutil.copy(demo.app / "unsafe_examples" / "add_index_allowed.py", target)
-    print("Added unsafe_examples/add_index_allowed.py (AS101 allowed, with a reason) as 0003")
+    target = demo.add_example("add_index_allowed.py", "0003_index_payers.py",
+                              "AS101 allowed, with a reason")
     dry = demo.alembic("-x", "alembic-safe-dry-run=1", "upgrade", "head")
     if "nothing was applied" not in dry or alembic_revision(demo.url) != "0002":
         raise StepFailed("the dry run did not roll back")
@@ -156,9 +164,7 @@ def step_optout(demo: Demo) -> None:
     if "payers is a reference table" not in applied or alembic_revision(demo.url) != "0003":
         raise StepFailed("the opt-out and its reason were not reported, or 0003 not applied")
     ok("applied at 0003; the guard printed the opt-out and its reason")
-    demo.alembic("downgrade", "0002")
-    target.unlink()
-    ok("demo migration rolled back and removed")
+    demo.undo_example(target)
 
 
 def step_backfill(demo: Demo) -> None:
@@ -168,16 +174,13 @@ def step_backfill(demo: Demo) -> None:
     if "AS602" not in unsafe:
         raise StepFailed("lint did not report the one-statement UPDATE (AS602)")
     ok("lint warns: one UPDATE of every row, in one transaction (AS602)")
-    target = demo.versions / "0003_trim_payer_names.py"
-    shutil.copy(demo.app / "unsafe_examples" / "trim_payer_names_fixed.py", target)
-    print("Added unsafe_examples/trim_payer_names_fixed.py (alembic_safe.backfill) as 0003")
+    target = demo.add_example("trim_payer_names_fixed.py", "0003_trim_payer_names.py",
+                              "alembic_safe.backfill")
     applied = demo.alembic("upgrade", "head")
     if "2000 names trimmed in 4 batches" not in applied or untrimmed_payers(demo.url):
         raise StepFailed("the batched backfill did not trim every payer name in 4 batches")
     ok("applied at 0003: every name trimmed, 500 keys per committed batch")
-    demo.alembic("downgrade", "0002")
-    target.unlink()
-    ok("demo migration rolled back and removed")
+    demo.undo_example(target)
 
 
 def step_check(demo: Demo) -> None:
@@ -185,9 +188,8 @@ def step_check(demo: Demo) -> None:
     if "No new upgrade operations detected" not in output:
         raise StepFailed("`alembic check` did not report the models and migrations in sync")
     ok("models, migrations and database agree")
-    target = demo.versions / "0003_add_index.py"
-    shutil.copy(demo.app / "unsafe_examples" / "add_index_unsafe.py", target)
-    print("Added the unsafe migration again as 0003 (pending, not applied)")
+    target = demo.add_example("add_index_unsafe.py", "0003_add_index.py",
+                              "pending, not applied")
     unsafe = demo.alembic("check", expect_ok=False)
     target.unlink()
     if "AS101" not in unsafe:
