@@ -30,4 +30,6 @@ def json_report(result: LintResult) -> str:
         "errors": [{"path": p.path, "line": p.line, "message": p.problem}
                    for p in result.problems],
     }
-    return json.dumps(document, indent=2) + "\n"
+    # one line: json's C encoder (indent= would fall back to the pure-Python one, which took a
+    # third of the run time of a 20,000-statement lint)
+    return json.dumps(document, ensure_ascii=False) + "\n"
