@@ -49,6 +49,8 @@ def _refusal_behind(exc: BaseException) -> Refused | None:
 
 def _retrying_migration(guard: Guard, context: MigrationContext,
                         function: Callable[..., None]) -> Callable[..., None]:
+    per_migration = bool(context.opts.get("transaction_per_migration"))
+
     @functools.wraps(function)
     def run(**kw: Any) -> None:
         attempt = 1
@@ -75,8 +77,10 @@ def _retrying_migration(guard: Guard, context: MigrationContext,
                 if refusal is None:
                     raise
                 raise refusal from None
-            if savepoint is not None and savepoint.is_active:
-                savepoint.commit()
+            if savepoint is not None and savepoint.is_active and not per_migration:
+                savepoint.commit()  # RELEASE: later migrations share this transaction
+            # with a transaction per migration, its COMMIT ends the savepoint (one round trip
+            # less per migration; SQLAlchemy cancels the nested transaction on that commit)
             return
 
     return run

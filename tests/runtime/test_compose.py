@@ -41,3 +41,4 @@ def test_configure_outside_env_py_context_is_a_clear_error(project: Project) -> 
     assert result.returncode != 0
     assert "needs alembic's context" in result.stderr
     assert "Traceback" not in result.stderr
+

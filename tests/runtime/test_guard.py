@@ -399,3 +399,24 @@ def test_sql_comment_opt_out_in_op_execute(project: Project) -> None:
     assert result.returncode == 0, result.stderr
     assert "allowed by comment: users has 3 rows" in result.stderr
     assert project.scalar("SELECT to_regclass('ix_users_email') IS NOT NULL") is True
+
+
+def test_one_transaction_for_all_migrations_retries_only_the_waiting_one(
+        project: Project) -> None:
+    """transaction_per_migration=False: a1's work stays when b2 is retried from its savepoint."""
+    env = (project.root / "migrations" / "env.py").read_text().replace(
+        "alembic_safe.configure(context, connection=connection, target_metadata=None)",
+        "alembic_safe.configure(context, connection=connection, target_metadata=None, "
+        "transaction_per_migration=False)")
+    (project.root / "migrations" / "env.py").write_text(env)
+    project.settings(lock_timeout='"500ms"', lock_retries="5", lock_retry_backoff='"300ms"')
+    project.migration("a1", 'op.create_table("audit", sa.Column("id", sa.Integer))')
+    project.migration("b2", 'op.add_column("users", sa.Column("age", sa.Integer()))', down="a1")
+    thread = hold_lock_until_waited_on(project)
+    result = project.alembic("upgrade", "head")
+    thread.join()
+    assert result.returncode == 0, result.stderr
+    assert "retrying the migration's transaction" in result.stderr
+    assert project.version() == "b2"
+    assert project.scalar("SELECT to_regclass('audit') IS NOT NULL") is True
+    assert project.scalar("SELECT count(*) FROM pg_attribute WHERE attname = 'age'") == 1
