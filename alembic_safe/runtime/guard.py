@@ -163,7 +163,10 @@ class Guard:
         if has_errors(findings):
             errors = [f for f in findings
                       if f.allowed_by is None and f.severity is Severity.ERROR]
-            raise Refused("\n".join(_refusal(script, f) for f in errors))
+            # the full report once, on stderr; the exception (which Alembic prints twice: as
+            # an ERROR log line and as FAILED:) carries the one-line summary
+            print("\n".join(_refusal(script, f) for f in errors), file=sys.stderr, flush=True)
+            raise Refused(_summary(script, errors))
 
 
 def _row_count(catalog: LiveCatalog, relation: Relation, schema: str) -> int | None:
@@ -177,6 +180,13 @@ def _row_count(catalog: LiveCatalog, relation: Relation, schema: str) -> int | N
 
 def _where(script: Script, finding: Finding) -> str:
     return f"revision {script.revision} ({finding.path}:{finding.line})"
+
+
+def _summary(script: Script, errors: list[Finding]) -> str:
+    """One line: the revision, and each refused rule with its place."""
+    rules = ", ".join(f"{f.rule} {f.name} ({f.path}:{f.line})" for f in errors)
+    return (f"alembic-safe refused revision {script.revision}: {rules}; the statement, why and "
+            "the safe way are printed above")
 
 
 def _refusal(script: Script, finding: Finding) -> str:

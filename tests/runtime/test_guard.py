@@ -26,6 +26,9 @@ def test_unsafe_migration_is_refused_and_nothing_applied(project: Project) -> No
     assert f"{path.resolve()}:13" in result.stderr  # the op.create_index line
     assert "AS101" in result.stderr and "create-index-not-concurrent" in result.stderr
     assert "CONCURRENTLY" in result.stderr  # the safe way
+    assert result.stderr.count("safe way:") == 1  # the report once, Alembic's FAILED a summary
+    assert "FAILED: alembic-safe refused revision b2: AS101 create-index-not-concurrent (" \
+        in result.stderr
     assert project.version() == "a1"
     assert project.scalar("SELECT count(*) FROM users WHERE age = 1") == 0
     assert project.scalar("SELECT to_regclass('ix_users_email')") is None
