@@ -12,6 +12,7 @@ from alembic_safe.cli.registry import USAGE_ERROR, Command, register
 from alembic_safe.config import load_settings, merge
 from alembic_safe.errors import UsageError
 from alembic_safe.lint import changed_files, collect, lint_files
+from alembic_safe.lint.alembic_ini import prepend_sys_path
 from alembic_safe.report import FORMATS
 
 HELP = "Lint .sql files and Alembic migration scripts for locking and breaking hazards."
@@ -79,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     if args.changed_since is not None:
         changed = changed_files(args.changed_since, Path.cwd())
         files = [f for f in files if f.resolve() in changed]
+    if any(f.suffix == ".py" for f in files):
+        prepend_sys_path(args.config or Path("alembic.ini"))
     result = lint_files(files, settings, assume_in_transaction=args.assume_in_transaction,
                         downgrade=args.downgrade, jobs=args.jobs)
     sys.stdout.write(FORMATS[args.format](result))
