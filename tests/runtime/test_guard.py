@@ -248,15 +248,22 @@ def hold_lock_until_waited_on(project: Project, then: float = 1.0) -> threading.
     return thread
 
 
+def upgrade_while_users_locked(project: Project) -> subprocess.CompletedProcess[str]:
+    """``alembic upgrade head`` while another session holds users until the migration waits."""
+    thread = hold_lock_until_waited_on(project)
+    try:
+        return project.alembic("upgrade", "head")
+    finally:
+        thread.join()
+
+
 def test_lock_timeout_retry_succeeds_once_the_lock_is_released(project: Project) -> None:
     project.settings(lock_timeout='"500ms"', lock_retries="5", lock_retry_backoff='"300ms"')
     project.migration("a1", """
         op.create_table("audit", sa.Column("id", sa.Integer, primary_key=True))
         op.add_column("users", sa.Column("age", sa.Integer()))
     """)
-    thread = hold_lock_until_waited_on(project)
-    result = project.alembic("upgrade", "head")
-    thread.join()
+    result = upgrade_while_users_locked(project)
     assert result.returncode == 0, result.stderr
     assert "attempt 1 of 6: retrying the migration's transaction" in result.stderr
     assert project.version() == "a1"
@@ -271,9 +278,7 @@ def test_autocommit_statement_is_retried_alone(project: Project) -> None:
             op.execute("ALTER TABLE users ADD CONSTRAINT email_set "
                        "CHECK (email IS NOT NULL) NOT VALID")
     """)
-    thread = hold_lock_until_waited_on(project)
-    result = project.alembic("upgrade", "head")
-    thread.join()
+    result = upgrade_while_users_locked(project)
     assert result.returncode == 0, result.stderr
     assert "retrying the statement (autocommit block)" in result.stderr
     assert project.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'email_set'") == 1
@@ -415,9 +420,7 @@ def test_one_transaction_for_all_migrations_retries_only_the_waiting_one(
     project.settings(lock_timeout='"500ms"', lock_retries="5", lock_retry_backoff='"300ms"')
     project.migration("a1", 'op.create_table("audit", sa.Column("id", sa.Integer))')
     project.migration("b2", 'op.add_column("users", sa.Column("age", sa.Integer()))', down="a1")
-    thread = hold_lock_until_waited_on(project)
-    result = project.alembic("upgrade", "head")
-    thread.join()
+    result = upgrade_while_users_locked(project)
     assert result.returncode == 0, result.stderr
     assert "retrying the migration's transaction" in result.stderr
     assert project.version() == "b2"
