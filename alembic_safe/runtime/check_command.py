@@ -88,11 +88,15 @@ class CheckedMigrations:
 
     def __call__(self, heads: Any, migration_context: Any) -> Iterable[Any]:
         script = self.environment.script
-        problems = [*_heads_problem(script), *_lint_problems(script, heads, self.settings)]
-        if not problems:
+        split = _heads_problem(script)
+        unsafe = _lint_problems(script, heads, self.settings)
+        if not split and not unsafe:
             return self.migrations_fn(heads, migration_context)
         drift = _drift(self.migrations_fn, heads, migration_context, self.environment)
-        raise CommandError(_report(problems, drift))
+        # the report once, on stderr; the error (printed by Alembic as an ERROR log line and
+        # as FAILED:) is its one-line summary
+        print(_report([*split, *unsafe], drift), file=sys.stderr, flush=True)
+        raise CommandError(_summary(split, unsafe, drift))
 
 
 def _heads_problem(script: ScriptDirectory) -> list[str]:
@@ -209,3 +213,14 @@ def _report(problems: Sequence[str], drift: str | None) -> str:
     if drift:
         lines.append(drift)
     return "\n".join(lines)
+
+
+def _summary(split: Sequence[str], unsafe: Sequence[str], drift: str | None) -> str:
+    """One line: what failed the check (the details are in the report above it)."""
+    parts = [problem.split(";")[0] for problem in split]
+    if unsafe:
+        parts.append(f"{len(unsafe)} error finding(s) in the migrations checked")
+    if drift:
+        parts.append("the models differ from the migrations" if drift.startswith("New upgrade")
+                     else drift.rstrip("."))
+    return f"alembic-safe check failed: {'; '.join(parts)} (details above)"

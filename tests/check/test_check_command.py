@@ -51,6 +51,8 @@ def test_unsafe_pending_migration_fails_with_file_line_and_rule(project: Project
         '    op.create_index("ix_claims_status", "claims", ["status"])'
     ) + 1
     assert f"migrations/versions/0002_index.py:{line}: AS101 create-index-not-concurrent" in text
+    assert text.count("AS101 create-index-not-concurrent") == 1  # the report once
+    assert "FAILED: alembic-safe check failed: 1 error finding(s) in the migrations checked" in text
     assert "help:" in text and "CONCURRENTLY" in text
     # Alembic could not compare models against a database that is not up to date: said so
     assert "Target database is not up to date." in text
@@ -147,7 +149,9 @@ def test_check_from_python_is_recognised(project: Project) -> None:
     )
     result = project.python(script)
     assert_ok(result)
-    assert 'refused: alembic-safe check failed:\nmultiple heads: 0002a, 0002b' in result.stdout
+    assert "refused: alembic-safe check failed: multiple heads: 0002a, 0002b; models were not " \
+        "compared: Target database is not up to date (details above)" in result.stdout
+    assert 'alembic merge -m "merge heads" 0002a 0002b' in result.stderr  # the report
 
 
 def test_through_alembic_safe_configure(tmp_path: Path, pg_url: str) -> None:
