@@ -16,3 +16,8 @@ class ScriptError(UsageError):
         self.path = path
         self.line = line
         self.problem = problem
+
+
+class IrreversibleDowngrade(ScriptError):
+    """A ``downgrade()`` whose first act is a ``raise`` statement: irreversible by design, so
+    there is nothing to lint (not an error of the script)."""

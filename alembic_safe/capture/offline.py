@@ -12,6 +12,7 @@ import contextlib
 import importlib.util
 import io
 import itertools
+import linecache
 import os
 import sys
 import traceback
@@ -28,8 +29,8 @@ from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 
 from alembic_safe.capture.connection import OfflineConnection
-from alembic_safe.capture.diagnose import call_problem, import_problem, run_problem
-from alembic_safe.capture.errors import ScriptError
+from alembic_safe.capture.diagnose import call_problem, describe, import_problem, run_problem
+from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.capture.location import script_line
 
 _counter = itertools.count()
@@ -56,6 +57,16 @@ def _script_frame_line(tb: TracebackType | None, path: str) -> int | None:
         if os.path.realpath(frame.f_code.co_filename) == target:
             line = lineno
     return line
+
+
+def _raises_first(exc: BaseException, function: Any) -> bool:
+    """Whether ``exc`` came from a ``raise`` statement written in ``function`` itself."""
+    frames = list(traceback.walk_tb(exc.__traceback__))
+    if not frames:
+        return False
+    frame, line = frames[-1]
+    return (frame.f_code is getattr(function, "__code__", None)
+            and linecache.getline(frame.f_code.co_filename, line).lstrip().startswith("raise"))
 
 
 @contextlib.contextmanager
@@ -162,7 +173,12 @@ def run_offline(
             function()
         except (Exception, SystemExit) as exc:
             line = _script_frame_line(exc.__traceback__, str(path))
-            failure = ScriptError(shown, line, run_problem(direction, exc))
+            if direction == "downgrade" and not captured and _raises_first(exc, function):
+                failure = IrreversibleDowngrade(
+                    shown, line, f"downgrade() is irreversible by design ({describe(exc)}): "
+                    "nothing to lint")
+            else:
+                failure = ScriptError(shown, line, run_problem(direction, exc))
     if failure is not None:
         raise failure
     return captured

@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     result = lint_files(files, settings, assume_in_transaction=args.assume_in_transaction,
                         downgrade=args.downgrade, jobs=args.jobs)
     sys.stdout.write(FORMATS[args.format](result))
+    for note in result.notes:
+        print(f"alembic-safe: note: {note}", file=sys.stderr)
     for problem in result.problems:
         print(f"alembic-safe: {problem}", file=sys.stderr)
     if result.problems:

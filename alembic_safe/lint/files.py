@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic_safe.analysis import Analyzer, analyze
 from alembic_safe.analysis.facts import AnalysisContext
-from alembic_safe.capture.errors import ScriptError
+from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
 from alembic_safe.lint.guarded import runs_under_guard
@@ -42,6 +42,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     statements: int = 0
     problem: FileProblem | None = None
+    #: what was deliberately not linted, and why (e.g. an irreversible downgrade)
+    notes: list[FileProblem] = field(default_factory=list)
 
 
 def _read(path: Path, shown: str) -> str:
@@ -92,7 +94,11 @@ def _lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bo
     result = FileResult()
     guarded = runs_under_guard(path)
     for direction in ("upgrade", "downgrade") if downgrade else ("upgrade",):
-        captured = run_offline(path, module, direction, shown)
+        try:
+            captured = run_offline(path, module, direction, shown)
+        except IrreversibleDowngrade as exc:
+            result.notes.append(FileProblem.of(exc))
+            continue
         context = AnalysisContext(pg_version=settings.pg_version, in_transaction=True,
                                   lock_timeout_managed=guarded)
         analyzer = Analyzer(context)

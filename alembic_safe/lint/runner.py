@@ -23,6 +23,8 @@ class LintResult:
     files: int = 0
     statements: int = 0
     problems: list[FileProblem] = field(default_factory=list)
+    #: what was deliberately not linted, and why
+    notes: list[FileProblem] = field(default_factory=list)
 
 
 def display_path(path: Path) -> str:
@@ -59,6 +61,7 @@ def lint_files(
             result.files += 1
             if one.problem is not None:
                 result.problems.append(one.problem)
+            result.notes += one.notes
     return result
 
 

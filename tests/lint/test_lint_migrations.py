@@ -324,3 +324,23 @@ def test_a_broken_script_does_not_hide_the_others(lint: Lint, write: Write) -> N
     text = lint("versions")
     assert text.out.endswith("1 errors, 0 warnings in 2 files (2 statements); "
                              "1 of them could not be linted\n")
+
+
+def test_irreversible_downgrade_is_a_note(lint: Lint, write: Write) -> None:
+    write("m.py", migration(TIMEOUT + 'op.drop_table("legacy")',
+                            downgrade='raise RuntimeError("cannot bring legacy back")'))
+    run = lint("m.py", "--format", "json", "--downgrade")
+    assert (run.code, run.codes(), run.json()["errors"]) == (1, ["AS501"], [])
+    assert run.err == ("alembic-safe: note: m.py:13: downgrade() is irreversible by design "
+                       "(RuntimeError: cannot bring legacy back): nothing to lint\n")
+
+
+def test_downgrade_failing_after_sql_or_by_accident_is_still_an_error(
+        lint: Lint, write: Write) -> None:
+    # it emitted SQL first: not a deliberate refusal
+    write("m.py", migration("pass", downgrade='op.drop_table("x")\nraise RuntimeError("no")'))
+    assert lint("m.py", "--downgrade").code == 2
+    # not a raise statement of its own: a bug
+    write("n.py", migration("pass", downgrade="{}['users']"))
+    run = lint("n.py", "--downgrade")
+    assert run.code == 2 and "downgrade() raised KeyError" in run.err
