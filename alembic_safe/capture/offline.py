@@ -27,6 +27,8 @@ import alembic.op
 from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy.exc import CompileError
+from sqlalchemy.sql.sqltypes import to_instance
 
 from alembic_safe.capture.connection import OfflineConnection
 from alembic_safe.capture.diagnose import call_problem, describe, import_problem, run_problem
@@ -47,6 +49,19 @@ class CapturedStatement:
     path: str
     #: line of the ``op.*`` call in the script (None when emitted from elsewhere)
     line: int | None
+    #: column types the op declared as already there (``alter_column(existing_type=...)``)
+    existing_types: tuple[ExistingType, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExistingType:
+    """``op.alter_column(..., existing_type=...)``: the column's type before the change, as
+    PostgreSQL SQL (what the analyzer would otherwise need the live catalog for)."""
+
+    schema: str | None
+    table: str
+    column: str
+    type_sql: str
 
 
 def _script_frame_line(tb: TracebackType | None, path: str) -> int | None:
@@ -147,9 +162,28 @@ def run_offline(
     context = environment.get_context()
     impl = context.impl
 
+    declared: list[ExistingType] = []
+
     def output(text: str) -> None:
         captured.append(CapturedStatement(text.strip(), state["in_transaction"], shown,
-                                          script_line(path)))
+                                          script_line(path), tuple(declared)))
+
+    alter_column = impl.alter_column
+
+    def alter_column_declaring(table_name: str, column_name: str, **kw: Any) -> None:
+        existing = kw.get("existing_type")
+        if existing is not None and kw.get("type_") is not None:
+            try:
+                type_sql = str(to_instance(existing).compile(dialect=context.dialect))
+            except CompileError:  # a type PostgreSQL cannot spell: the old type stays unknown
+                type_sql = ""
+            if type_sql:
+                declared.append(ExistingType(kw.get("schema"), table_name, column_name,
+                                             type_sql))
+        try:
+            alter_column(table_name, column_name, **kw)
+        finally:
+            declared.clear()
 
     def transaction(open_: bool) -> None:
         state["in_transaction"] = open_
@@ -159,6 +193,7 @@ def run_offline(
             output("COMMIT")
 
     # Instance attributes only: autocommit_block() calls emit_commit/emit_begin around the block.
+    impl.alter_column = alter_column_declaring  # type: ignore[method-assign]
     impl.static_output = output  # type: ignore[method-assign]
     impl.emit_commit = lambda: transaction(False)  # type: ignore[method-assign]
     impl.emit_begin = lambda: transaction(True)  # type: ignore[method-assign]

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic_safe.analysis import Analyzer, analyze
-from alembic_safe.analysis.facts import AnalysisContext
+from alembic_safe.analysis import Analyzer, analyze, names
+from alembic_safe.analysis.facts import (
+    AddColumn,
+    AnalysisContext,
+    CatalogFacts,
+    ColumnInfo,
+    Relation,
+)
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
 from alembic_safe.lint.guarded import runs_under_guard
 from alembic_safe.optouts import migration_optouts
 from alembic_safe.rules.base import Finding
+
+if TYPE_CHECKING:  # the module imports Alembic, which .sql runs do not need
+    from alembic_safe.capture.offline import ExistingType
 
 OPTOUTS_NAME = "alembic_safe_allow"
 
@@ -71,6 +83,32 @@ def lint_sql(path: Path, shown: str, settings: Settings, *, assume_in_transactio
     return FileResult(findings, len(statements))
 
 
+class ExistingColumns:
+    """Column types that ``alter_column(existing_type=...)`` declares, as catalog facts: the
+    script's author states the type the column has, as the live catalog would."""
+
+    def __init__(self) -> None:
+        self.columns: dict[tuple[str, str], ColumnInfo] = {}
+
+    def declare(self, types: Sequence[ExistingType], default_schema: str) -> None:
+        for declared in types:
+            type_name = _normalized_type(declared.type_sql)
+            if type_name is not None:
+                table = Relation(declared.table, declared.schema)
+                key = (names.qualified_key(table, default_schema), declared.column)
+                self.columns[key] = ColumnInfo(type_name=type_name)
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized_type(type_sql: str) -> str | None:
+    """``VARCHAR(20)`` as the analyzer names types (``character varying(20)``)."""
+    for stmt in analyze(f"ALTER TABLE t ADD COLUMN c {type_sql}"):
+        for action in stmt.actions:
+            if isinstance(action, AddColumn):
+                return action.column.type_name
+    return None
+
+
 def lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bool) -> FileResult:
     """An Alembic script (see :func:`_lint_migration`), or the problem that stopped it."""
     try:
@@ -99,13 +137,16 @@ def _lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bo
         except IrreversibleDowngrade as exc:
             result.notes.append(FileProblem.of(exc))
             continue
+        known = ExistingColumns()
         context = AnalysisContext(pg_version=settings.pg_version, in_transaction=True,
-                                  lock_timeout_managed=guarded)
+                                  lock_timeout_managed=guarded,
+                                  catalog=CatalogFacts(columns=known.columns))
         analyzer = Analyzer(context)
         checker = Checker(settings, context, path=shown, optouts=optouts)
         if direction == "downgrade":
             checker.declared_optout_problems()  # already reported with upgrade()
         for item in captured:
+            known.declare(item.existing_types, context.default_schema)
             for stmt in analyzer.feed(item.sql, in_transaction=item.in_transaction,
                                       line=item.line):
                 result.findings += checker.check(stmt)

@@ -205,7 +205,10 @@ def add_column_serial_or_identity(stmt: StatementFacts, ctx: RuleContext) -> Ite
     summary="ALTER COLUMN TYPE rewrites the table",
     what=(
         "`ALTER TABLE ... ALTER [COLUMN] ... TYPE` on an existing table, unless the change is "
-        "known to be binary coercible (e.g. `varchar(20)` to `varchar(50)` or `text`)."
+        "known to be binary coercible (e.g. `varchar(20)` to `varchar(50)` or `text`). The old "
+        "type is known from the live catalog (runtime guard), from a column declared earlier in "
+        "the input, or, in Alembic scripts, from `op.alter_column(..., existing_type=...)`; "
+        "when it is unknown, the change is taken for a rewrite."
     ),
     why=(
         "Most type changes rewrite the table and rebuild its indexes under ACCESS EXCLUSIVE: "

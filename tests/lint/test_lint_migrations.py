@@ -344,3 +344,19 @@ def test_downgrade_failing_after_sql_or_by_accident_is_still_an_error(
     write("n.py", migration("pass", downgrade="{}['users']"))
     run = lint("n.py", "--downgrade")
     assert run.code == 2 and "downgrade() raised KeyError" in run.err
+
+
+@pytest.mark.parametrize(("change", "rewrites"), [
+    ('existing_type=sa.String(20), type_=sa.Text()', False),  # binary coercible
+    ('existing_type=sa.String(20), type_=sa.String(50)', False),  # widened
+    ('existing_type=sa.String(50), type_=sa.String(20)', True),  # narrowed: checked
+    ('existing_type=sa.Integer(), type_=sa.BigInteger()', True),  # a rewrite
+    ('existing_type=sa.Integer, type_=sa.BigInteger', True),  # type classes too
+    ('type_=sa.Text()', True),  # the old type unknown: assumed a rewrite
+], ids=["varchar-text", "varchar-wider", "varchar-narrower", "int-bigint", "classes",
+        "unknown"])
+def test_alter_column_existing_type_tells_rewrite_free_changes(
+        lint: Lint, write: Write, change: str, rewrites: bool) -> None:
+    write("m.py", migration(TIMEOUT + f'op.alter_column("users", "email", {change})'))
+    run = lint("m.py", "--format", "json")
+    assert ("AS205" in run.codes()) is rewrites
