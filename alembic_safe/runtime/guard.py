@@ -13,13 +13,14 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from types import FrameType
 
 from alembic.script import Script
 from alembic.util import CommandError
 
 from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis.facts import AnalysisContext, Relation, StatementFacts
+from alembic_safe.analysis.names import qualified_key
+from alembic_safe.capture.location import find_caller
 from alembic_safe.checking import Checker, has_errors
 from alembic_safe.config import Settings
 from alembic_safe.errors import AlembicSafeError
@@ -63,28 +64,12 @@ class Guard:
         self.dry_run = dry_run
         self.scripts = {os.path.realpath(s.path): s for s in scripts}
         self.current: Migration | None = None
-        self._files: dict[str, Script | None] = {}  # code file name -> its script, if any
 
     def locate(self) -> tuple[Script, int] | None:
         """The migration script running now and the line of its ``op.*`` call: the innermost
         stack frame of a script."""
-        frame: FrameType | None = sys._getframe(1)
-        while frame is not None:
-            script = self._script_of(frame.f_code.co_filename)
-            if script is not None:
-                return script, frame.f_lineno
-            frame = frame.f_back
-        return None
-
-    def _script_of(self, filename: str) -> Script | None:
-        """The script a code file name is (symlinks resolved), remembered for absolute names
-        (a relative one depends on the working directory)."""
-        if filename in self._files:
-            return self._files[filename]
-        script = self.scripts.get(os.path.realpath(filename))
-        if os.path.isabs(filename):
-            self._files[filename] = script
-        return script
+        found = find_caller(self.scripts.__contains__, sys._getframe(1))
+        return (self.scripts[found[0]], found[1]) if found is not None else None
 
     def migration(
         self, script: Script, version: int, catalog: Callable[[], LiveCatalog] | None,
@@ -171,7 +156,7 @@ class Guard:
 
 def _row_count(catalog: LiveCatalog, relation: Relation, schema: str) -> int | None:
     """Approximate rows of ``relation`` (unqualified: in ``schema``, else on search_path)."""
-    for key in (f"{relation.schema or schema}.{relation.name}", relation.qualified):
+    for key in (qualified_key(relation, schema), relation.qualified):
         count = catalog.row_count(key)
         if count is not None:
             return count

@@ -10,7 +10,8 @@ from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, ExceptionContext
 
-from alembic_safe.analysis.facts import CreateIndex, StatementFacts
+from alembic_safe.analysis.facts import CreateIndex, Relation, StatementFacts
+from alembic_safe.analysis.names import qualified_key
 from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks, invalid_index_exists
 from alembic_safe.runtime.guard import Guard, Refused, say
 from alembic_safe.runtime.retry import LockTimeout
@@ -37,7 +38,7 @@ def _index_name(action: CreateIndex) -> sql.Composable:
 def _index_key(action: CreateIndex, schema: str) -> str:
     """The catalog key of the index a CREATE INDEX builds (in its table's schema)."""
     table_schema = action.table.schema if action.table is not None else None
-    return f"{table_schema or schema}.{action.index}"
+    return qualified_key(Relation(action.index or "", table_schema), schema)
 
 
 def _literal(cursor: Any, statement: str, parameters: Any, many: bool) -> str:
