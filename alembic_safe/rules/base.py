@@ -6,6 +6,7 @@ A rule module defines rules with :func:`rule`::
         code="AS101",
         name="create-index-not-concurrent",
         severity=Severity.ERROR,
+        category=Category.LOCK,
         summary="CREATE INDEX without CONCURRENTLY on an existing table",
         what="...", why="...", instead="...",        # markdown, rendered on the docs site
         sql_example=("CREATE INDEX ...", "CREATE INDEX CONCURRENTLY ..."),
@@ -46,6 +47,42 @@ from alembic_safe.analysis.facts import Action, AnalysisContext, StatementFacts
 class Severity(Enum):
     ERROR = "error"
     WARNING = "warning"
+
+
+class Category(Enum):
+    """The kind of harm a rule's findings describe. Policy (the default severity, and what the
+    runtime guard relaxes on empty tables or a fresh database) reads this, never a module name.
+    """
+
+    #: PostgreSQL rejects the statement whatever the data (or the work is rolled back)
+    WILL_FAIL = "will-fail"
+    #: the migration's own text is broken (an opt-out without a reason, an unknown rule)
+    INPUT = "input"
+    #: fails only when the table holds rows (NOT NULL column without a default)
+    FAILS_ON_ROWS = "fails-on-rows"
+    #: blocks reads or writes of an existing table for a time that grows with its size
+    LOCK = "lock"
+    #: rewrites every row of the table while holding a lock that blocks it
+    REWRITE = "rewrite"
+    #: destroys data or objects that cannot be restored
+    DATA_LOSS = "data-loss"
+    #: breaks the application version still running (a rename, a drop of what it uses)
+    COMPATIBILITY = "compatibility"
+    #: a strong lock held briefly: the harm is bounded by lock_timeout
+    BRIEF_LOCK = "brief-lock"
+    #: a matter of style: a type or form that makes later changes harder
+    STYLE = "style"
+
+    @property
+    def fails_regardless(self) -> bool:
+        """No table size or fresh database makes the statement safe: never relaxed."""
+        return self in (Category.WILL_FAIL, Category.INPUT)
+
+    @property
+    def harmless_on_empty_tables(self) -> bool:
+        """The harm grows with the rows of the tables involved: none when they are empty."""
+        return self in (Category.LOCK, Category.REWRITE, Category.FAILS_ON_ROWS,
+                        Category.BRIEF_LOCK)
 
 
 @dataclass(frozen=True)
@@ -99,6 +136,9 @@ class Rule:
     why: str
     instead: str
     detect: Detector
+    #: the kind of harm (read by policy: severity, runtime relaxations)
+    category: Category
+    #: the module that defines the rule: groups the rules reference, never read by policy
     family: str
     sql_example: tuple[str, str] = ("", "")  # (unsafe, safe)
     op_example: tuple[str, str] = ("", "")  # (unsafe, safe) Alembic op code
@@ -147,6 +187,7 @@ def rule(
     code: str,
     name: str,
     severity: Severity,
+    category: Category,
     summary: str,
     what: str,
     why: str,
@@ -165,10 +206,10 @@ def rule(
             raise ValueError(f"rule {code} {name} is registered twice")
         family = detect.__module__.rsplit(".", 1)[-1]
         _REGISTRY[code] = Rule(
-            code=code, name=name, severity=severity, summary=summary, what=what, why=why,
-            instead=instead, detect=detect, family=family, sql_example=sql_example,
-            op_example=op_example, pg_versions=pg_versions, seen_in=seen_in, memos=memos,
-            on=on,
+            code=code, name=name, severity=severity, category=category, summary=summary,
+            what=what, why=why, instead=instead, detect=detect, family=family,
+            sql_example=sql_example, op_example=op_example, pg_versions=pg_versions,
+            seen_in=seen_in, memos=memos, on=on,
         )
         return detect
 

@@ -11,7 +11,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     Volatility,
 )
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import actions, ident, op_name, rel, schema_kw
 
 
@@ -20,6 +20,7 @@ from alembic_safe.rules.helpers import actions, ident, op_name, rel, schema_kw
     name="add-column-not-null-without-default",
     on=(AddColumn,),
     severity=Severity.ERROR,
+    category=Category.FAILS_ON_ROWS,
     summary="ADD COLUMN ... NOT NULL without a default",
     what="A `NOT NULL` column without a `DEFAULT` added to an existing table.",
     why=(
@@ -67,6 +68,7 @@ def add_column_not_null_without_default(stmt: StatementFacts, ctx: RuleContext) 
     name="add-column-volatile-default",
     on=(AddColumn,),
     severity=Severity.ERROR,
+    category=Category.REWRITE,
     summary="ADD COLUMN with a volatile default rewrites the table",
     what=(
         "A column added to an existing table with a default that is volatile "
@@ -121,6 +123,7 @@ def add_column_volatile_default(stmt: StatementFacts, ctx: RuleContext) -> Itera
     name="add-column-stored-generated",
     on=(AddColumn,),
     severity=Severity.ERROR,
+    category=Category.REWRITE,
     summary="ADD COLUMN ... GENERATED ALWAYS AS (...) STORED rewrites the table",
     what="A stored generated column added to an existing table.",
     why=(
@@ -158,6 +161,7 @@ def add_column_stored_generated(stmt: StatementFacts, ctx: RuleContext) -> Itera
     name="add-column-serial-or-identity",
     on=(AddColumn,),
     severity=Severity.ERROR,
+    category=Category.REWRITE,
     summary="Adding a serial or identity column rewrites the table",
     what="`ADD COLUMN ... serial|bigserial` or `GENERATED ... AS IDENTITY` on an existing table.",
     why=(
@@ -202,6 +206,7 @@ def add_column_serial_or_identity(stmt: StatementFacts, ctx: RuleContext) -> Ite
     name="alter-column-type",
     on=(AlterColumnType,),
     severity=Severity.ERROR,
+    category=Category.REWRITE,
     summary="ALTER COLUMN TYPE rewrites the table",
     what=(
         "`ALTER TABLE ... ALTER [COLUMN] ... TYPE` on an existing table, unless the change is "
@@ -252,6 +257,7 @@ def alter_column_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="set-not-null",
     on=(SetNotNull,),
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="SET NOT NULL scans the table under ACCESS EXCLUSIVE",
     what=(
         "`ALTER COLUMN ... SET NOT NULL` on an existing table without a validated "

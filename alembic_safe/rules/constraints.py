@@ -13,7 +13,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     ValidateConstraint,
 )
-from alembic_safe.rules.base import Hit, Memo, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import (
     actions,
     autocommit,
@@ -69,6 +69,7 @@ def _name(table: Relation | None, constraint: ConstraintDef, suffix: str) -> str
     name="add-foreign-key-without-not-valid",
     on=_ADDS,
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="FOREIGN KEY added to an existing table without NOT VALID",
     what=(
         "`ADD CONSTRAINT ... FOREIGN KEY` (or an inline `REFERENCES` in `ADD COLUMN`) on an "
@@ -125,6 +126,7 @@ def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="add-check-without-not-valid",
     on=_ADDS,
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="CHECK constraint added to an existing table without NOT VALID",
     what="`ADD CONSTRAINT ... CHECK (...)` on an existing table without `NOT VALID`.",
     why=(
@@ -175,6 +177,7 @@ def _unique_or_pk(stmt: StatementFacts) -> Iterator[tuple[Relation | None, Const
     name="add-unique-without-index",
     on=_ADDS,
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="UNIQUE or PRIMARY KEY added to an existing table without USING INDEX",
     what=(
         "`ADD CONSTRAINT ... UNIQUE|PRIMARY KEY (...)` (or an inline `UNIQUE`/`PRIMARY KEY` in "
@@ -232,6 +235,7 @@ def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator
     name="add-exclusion-constraint",
     on=_ADDS,
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="EXCLUDE constraint added to an existing table",
     what="`ADD CONSTRAINT ... EXCLUDE USING ...` on an existing table.",
     why=(
@@ -287,6 +291,7 @@ class NotValidAdded(Memo):
     name="validate-in-same-transaction",
     on=(ValidateConstraint,),
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="VALIDATE CONSTRAINT in the transaction that added it NOT VALID",
     what=(
         "`VALIDATE CONSTRAINT` in the same transaction as the `ADD CONSTRAINT ... NOT VALID` "
@@ -342,6 +347,7 @@ def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iter
     name="alter-domain-add-constraint",
     on=(AddConstraint,),
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="ALTER DOMAIN ... ADD CONSTRAINT without NOT VALID",
     what="`ALTER DOMAIN ... ADD CONSTRAINT` (a CHECK on a domain) without `NOT VALID`.",
     why="PostgreSQL checks every row of every table with a column of the domain, and locks those "

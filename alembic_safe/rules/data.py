@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import LockMode, ModifyRows, Relation, StatementFacts
-from alembic_safe.rules.base import Hit, Memo, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import actions, rel, strong_locks
 
 _BACKFILL = (
@@ -45,6 +45,7 @@ class StrongLocksHeld(Memo):
     name="backfill-in-ddl-transaction",
     on=(ModifyRows,),
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="Data change in the transaction that holds a DDL lock on the same table",
     what="`UPDATE`, `DELETE`, `MERGE` or `INSERT ... SELECT` on a table that an earlier "
     "statement of the same transaction locked in SHARE mode or stronger (ALTER TABLE, CREATE "
@@ -94,6 +95,7 @@ def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
     name="unbatched-backfill",
     on=(ModifyRows,),
     severity=Severity.WARNING,
+    category=Category.LOCK,
     summary="UPDATE of every row in one statement",
     what="`UPDATE` without a `WHERE` clause (and without batching) on an existing table.",
     why="One statement rewrites every row in one transaction: it holds row locks on all of them "

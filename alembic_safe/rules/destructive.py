@@ -13,7 +13,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     Truncate,
 )
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import actions, ident, rel
 
 _EXPAND_CONTRACT = (
@@ -33,6 +33,7 @@ def _drops(stmt: StatementFacts, kind: str) -> Iterator[DropObject]:
     name="drop-table",
     on=(DropObject,),
     severity=Severity.ERROR,
+    category=Category.DATA_LOSS,
     summary="DROP TABLE destroys data and breaks code that still uses the table",
     what="`DROP TABLE`.",
     why="The data is gone once the transaction commits, and the application version still "
@@ -62,6 +63,7 @@ def drop_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="drop-column",
     on=(DropColumn,),
     severity=Severity.ERROR,
+    category=Category.DATA_LOSS,
     summary="DROP COLUMN breaks code that still uses the column",
     what="`ALTER TABLE ... DROP [COLUMN]`.",
     why="The running application version still selects and inserts the column (SQLAlchemy "
@@ -93,6 +95,7 @@ def drop_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="drop-type",
     on=(DropObject,),
     severity=Severity.WARNING,
+    category=Category.DATA_LOSS,
     summary="DROP TYPE of a type that columns or code may still use",
     what="`DROP TYPE` (for example an enum) of an existing type.",
     why="With CASCADE every column of the type is dropped with it (its data is gone); without "
@@ -127,6 +130,7 @@ def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="delete-without-where",
     on=(ModifyRows,),
     severity=Severity.ERROR,
+    category=Category.DATA_LOSS,
     summary="DELETE without WHERE deletes every row",
     what="`DELETE FROM table` with no `WHERE` clause.",
     why="Every row goes, in one long transaction that holds row locks on all of them and "
@@ -161,6 +165,7 @@ def _renames(stmt: StatementFacts, kind: str) -> Iterator[Rename]:
     name="rename-table",
     on=(Rename,),
     severity=Severity.ERROR,
+    category=Category.COMPATIBILITY,
     summary="RENAME of a table breaks code that uses the old name",
     what="`ALTER TABLE ... RENAME TO ...`.",
     why="The application version still running queries the old name and fails until the new "
@@ -189,6 +194,7 @@ def rename_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="rename-column",
     on=(Rename,),
     severity=Severity.ERROR,
+    category=Category.COMPATIBILITY,
     summary="RENAME of a column breaks code that uses the old name",
     what="`ALTER TABLE ... RENAME [COLUMN] ... TO ...`.",
     why="The application version still running selects and writes the old column name and "
@@ -219,6 +225,7 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="rename-enum-value",
     on=(AlterEnum, Rename),
     severity=Severity.ERROR,
+    category=Category.COMPATIBILITY,
     summary="ALTER TYPE ... RENAME VALUE breaks code that uses the old value",
     what="`ALTER TYPE ... RENAME VALUE 'old' TO 'new'`.",
     why="Running code that writes or compares the old label fails (`invalid input value for "
@@ -253,6 +260,7 @@ def rename_enum_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="drop-database",
     on=(DropObject,),
     severity=Severity.ERROR,
+    category=Category.DATA_LOSS,
     summary="DROP DATABASE in a migration",
     what="`DROP DATABASE`.",
     why="Everything in the database is gone; a migration is the wrong place for it.",
@@ -274,6 +282,7 @@ def drop_database(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="truncate-cascade",
     on=(Truncate,),
     severity=Severity.ERROR,
+    category=Category.DATA_LOSS,
     summary="TRUNCATE ... CASCADE also empties every referencing table",
     what="`TRUNCATE ... CASCADE`.",
     why="It silently empties every table with a foreign key to this one (and tables that "

@@ -51,7 +51,8 @@ def _rule_section(rule: Rule) -> str:
     unsafe_op, safe_op = rule.op_example
     parts = [
         f"### {rule.code} {rule.name}",
-        f"**{rule.summary}.** Severity: {rule.severity.value}. Applies to {_versions(rule)}.",
+        f"**{rule.summary}.** Severity: {rule.severity.value}. Category: {rule.category.value}. "
+        f"Applies to {_versions(rule)}.",
         f"**What.** {rule.what}",
         f"**Why.** {rule.why}",
         f"**Instead.**\n\n{_markdown(rule.instead)}",
@@ -78,11 +79,12 @@ def render_rules_markdown() -> str:
         "opt-outs (see [Opt-outs](opt-outs.md)). Errors fail `alembic-safe lint` and the "
         "runtime guard; warnings are reported only.",
         "",
-        "| Code | Name | Severity | Summary |",
-        "|---|---|---|---|",
+        "| Code | Name | Severity | Category | Summary |",
+        "|---|---|---|---|---|",
     ]
     lines += [
-        f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity.value} | {r.summary} |"
+        f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity.value} "
+        f"| {r.category.value} | {r.summary} |"
         for r in rules
     ]
     for family, title in _FAMILIES.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import AlterEnum, StatementFacts
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import actions, autocommit, py_str, rel
 
 
@@ -24,6 +24,7 @@ def _add_value_sql(action: AlterEnum) -> str:
     name="enum-add-value-in-transaction",
     on=(AlterEnum,),
     severity=Severity.ERROR,
+    category=Category.WILL_FAIL,
     summary="ALTER TYPE ... ADD VALUE inside a transaction block before PostgreSQL 12",
     what="`ALTER TYPE ... ADD VALUE` inside a transaction block, on PostgreSQL 11 or older.",
     why="Before PostgreSQL 12 the statement is rejected inside a transaction block "
@@ -59,6 +60,7 @@ def enum_add_value_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Ite
     name="enum-value-unusable-until-commit",
     on=(AlterEnum,),
     severity=Severity.WARNING,
+    category=Category.WILL_FAIL,
     summary="A value added to an enum inside a transaction cannot be used before commit",
     what="`ALTER TYPE ... ADD VALUE` of an existing enum inside a transaction block "
     "(PostgreSQL 12+).",

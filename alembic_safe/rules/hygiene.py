@@ -27,7 +27,7 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.config import duration_ms
 from alembic_safe.errors import ConfigError
-from alembic_safe.rules.base import Hit, Memo, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import actions, rel, strong_locks
 
 
@@ -71,6 +71,7 @@ class LockTimeoutSet(Memo):
     code="AS801",
     name="missing-lock-timeout",
     severity=Severity.WARNING,
+    category=Category.BRIEF_LOCK,
     summary="Strong lock requested without a lock_timeout",
     what="A statement that takes SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE or ACCESS EXCLUSIVE on "
     "an existing table while no `lock_timeout` is set (by an earlier `SET` in the session, a "
@@ -152,6 +153,7 @@ def _pk_columns(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ColumnD
     name="prefer-bigint-primary-key",
     on=_PK_DECLARING,
     severity=Severity.WARNING,
+    category=Category.STYLE,
     summary="integer or smallint primary key",
     what="A primary key column of type `integer`/`serial` or `smallint`/`smallserial`.",
     why="A 32-bit key runs out at 2,147,483,647; changing the type later rewrites the table "
@@ -192,6 +194,7 @@ def _type_rule(
     name="prefer-text-over-varchar",
     on=_TYPE_DECLARING,
     severity=Severity.WARNING,
+    category=Category.STYLE,
     summary="varchar(n) column",
     what="A column declared `varchar(n)` / `character varying(n)`.",
     why="Raising the limit later is cheap, but lowering it or any change that is not binary "
@@ -214,6 +217,7 @@ def prefer_text_over_varchar(stmt: StatementFacts, ctx: RuleContext) -> Iterator
     name="prefer-timestamptz",
     on=_TYPE_DECLARING,
     severity=Severity.WARNING,
+    category=Category.STYLE,
     summary="timestamp without time zone column",
     what="A column declared `timestamp` (`timestamp without time zone`).",
     why="It stores wall-clock time without the zone, so values depend on the writer's time "
@@ -235,6 +239,7 @@ def prefer_timestamptz(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="prefer-jsonb",
     on=_TYPE_DECLARING,
     severity=Severity.WARNING,
+    category=Category.STYLE,
     summary="json column",
     what="A column declared `json`.",
     why="`json` keeps the raw text: it has no equality operator (DISTINCT, UNIQUE, GROUP BY "
@@ -254,6 +259,7 @@ def prefer_jsonb(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="ban-char",
     on=_TYPE_DECLARING,
     severity=Severity.WARNING,
+    category=Category.STYLE,
     summary="char(n) column",
     what="A column declared `char(n)` / `character(n)`.",
     why="Values are blank-padded to n characters, comparisons ignore trailing spaces, and it is "
@@ -291,6 +297,7 @@ class TransactionsStarted(Memo):
     name="transaction-nesting",
     on=(TransactionControl,),
     severity=Severity.WARNING,
+    category=Category.STYLE,
     summary="BEGIN inside a transaction that is already open",
     what="`BEGIN` / `START TRANSACTION` while a transaction is already open (in an Alembic "
     "migration, which runs in a transaction, or after an earlier BEGIN).",
@@ -370,6 +377,7 @@ class AccessExclusiveHeld(Memo):
     code="AS808",
     name="statements-after-access-exclusive",
     severity=Severity.WARNING,
+    category=Category.BRIEF_LOCK,
     summary="More work in the transaction after an ACCESS EXCLUSIVE lock was taken",
     what="A statement that runs in the same transaction after an earlier statement took ACCESS "
     "EXCLUSIVE on an existing table, and does work that takes time: reads, writes or rewrites "
@@ -421,6 +429,7 @@ rule(
     code="AS809",
     name="uncommitted-transaction",
     severity=Severity.ERROR,
+    category=Category.WILL_FAIL,
     summary="The input opens a transaction and never commits it",
     what="A `.sql` file (run outside Alembic's transaction) with a `BEGIN` that no `COMMIT` or "
     "`ROLLBACK` closes before the end of the file.",

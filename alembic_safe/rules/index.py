@@ -11,7 +11,7 @@ from alembic_safe.analysis.facts import (
     Reindex,
     StatementFacts,
 )
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import (
     actions,
     autocommit,
@@ -29,6 +29,7 @@ from alembic_safe.rules.helpers import (
     name="create-index-not-concurrent",
     on=(CreateIndex,),
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="CREATE INDEX without CONCURRENTLY on an existing table",
     what="`CREATE [UNIQUE] INDEX` on a table that already exists, without `CONCURRENTLY`.",
     why=(
@@ -91,6 +92,7 @@ def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Itera
     name="drop-index-not-concurrent",
     on=(DropObject,),
     severity=Severity.WARNING,
+    category=Category.BRIEF_LOCK,
     summary="DROP INDEX without CONCURRENTLY",
     what="`DROP INDEX` of an index of an existing table, without `CONCURRENTLY`.",
     why=(
@@ -133,6 +135,7 @@ def drop_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterato
     code="AS103",
     name="concurrently-in-transaction",
     severity=Severity.ERROR,
+    category=Category.WILL_FAIL,
     summary="A statement that cannot run in a transaction block runs in one",
     what=(
         "`CREATE/DROP INDEX CONCURRENTLY`, `REINDEX CONCURRENTLY`, `DETACH PARTITION ... "
@@ -179,6 +182,7 @@ def concurrently_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
     name="reindex-not-concurrent",
     on=(Reindex,),
     severity=Severity.ERROR,
+    category=Category.LOCK,
     summary="REINDEX without CONCURRENTLY",
     what="`REINDEX INDEX|TABLE|SCHEMA|DATABASE` without `CONCURRENTLY`.",
     why=(

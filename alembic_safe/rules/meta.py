@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import StatementFacts
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
 
 
 @rule(
     code="AS001",
     name="parse-error",
     severity=Severity.ERROR,
+    category=Category.WILL_FAIL,
     summary="The statement is not valid PostgreSQL",
     what="A statement PostgreSQL's parser (through pglast) rejects.",
     why="PostgreSQL would reject it too, and nothing about its locks or effects can be checked.",
@@ -43,6 +44,7 @@ rule(
     code="AS002",
     name="optout-without-reason",
     severity=Severity.ERROR,
+    category=Category.INPUT,
     summary="An opt-out gives no reason",
     what="An `alembic-safe: allow ...` comment, an `alembic_safe_allow` entry or an `allow()` "
     "call without a reason.",
@@ -61,6 +63,7 @@ rule(
     code="AS003",
     name="unknown-rule-in-optout",
     severity=Severity.ERROR,
+    category=Category.INPUT,
     summary="An opt-out names a rule that does not exist",
     what="An opt-out naming a code or name that is not in the catalog.",
     why="A typo would silence nothing while looking like it does; the finding it meant to allow "

@@ -11,7 +11,7 @@ from alembic_safe.analysis.facts import (
     TableRewriteCommand,
     Truncate,
 )
-from alembic_safe.rules.base import Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
 from alembic_safe.rules.helpers import actions, rel, strong_locks
 
 
@@ -32,6 +32,7 @@ _REPACK = (
     name="vacuum-full",
     on=(TableRewriteCommand,),
     severity=Severity.ERROR,
+    category=Category.REWRITE,
     summary="VACUUM FULL rewrites the table under ACCESS EXCLUSIVE",
     what="`VACUUM FULL` of an existing table.",
     why="It copies the whole table and rebuilds its indexes under ACCESS EXCLUSIVE: no reads, "
@@ -57,6 +58,7 @@ def vacuum_full(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="cluster",
     on=(TableRewriteCommand,),
     severity=Severity.ERROR,
+    category=Category.REWRITE,
     summary="CLUSTER rewrites the table under ACCESS EXCLUSIVE",
     what="`CLUSTER` of an existing table.",
     why="It rewrites the table in index order and rebuilds every index under ACCESS "
@@ -81,6 +83,7 @@ def cluster(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="set-logged-unlogged",
     on=(TableRewriteCommand,),
     severity=Severity.ERROR,
+    category=Category.REWRITE,
     summary="SET LOGGED / SET UNLOGGED rewrites the table",
     what="`ALTER TABLE ... SET LOGGED` or `SET UNLOGGED` on an existing table.",
     why="The table is rewritten (and, for SET LOGGED, written to the WAL in full) under ACCESS "
@@ -107,6 +110,7 @@ def set_logged_unlogged(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]
     name="set-tablespace",
     on=(TableRewriteCommand,),
     severity=Severity.ERROR,
+    category=Category.REWRITE,
     summary="SET TABLESPACE copies the table under ACCESS EXCLUSIVE",
     what="`ALTER TABLE ... SET TABLESPACE` on an existing table.",
     why="Every data file is copied to the new tablespace under ACCESS EXCLUSIVE: no reads, no "
@@ -131,6 +135,7 @@ def set_tablespace(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="lock-table",
     on=(LockTable,),
     severity=Severity.WARNING,
+    category=Category.BRIEF_LOCK,
     summary="LOCK TABLE in a mode that blocks writes",
     what="An explicit `LOCK TABLE` in SHARE mode or stronger on an existing table.",
     why="The lock blocks writes (ACCESS EXCLUSIVE, the default mode, blocks reads too) until "
@@ -161,6 +166,7 @@ def lock_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     name="truncate",
     on=(Truncate,),
     severity=Severity.ERROR,
+    category=Category.DATA_LOSS,
     summary="TRUNCATE deletes every row under ACCESS EXCLUSIVE",
     what="`TRUNCATE` of an existing table.",
     why="It removes all rows (no WHERE, not undoable after commit) and takes ACCESS EXCLUSIVE, "
@@ -186,6 +192,7 @@ def truncate(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS407",
     name="refresh-materialized-view-not-concurrent",
     severity=Severity.WARNING,
+    category=Category.LOCK,
     summary="REFRESH MATERIALIZED VIEW without CONCURRENTLY",
     what="`REFRESH MATERIALIZED VIEW` of an existing view without `CONCURRENTLY`.",
     why="The refresh holds ACCESS EXCLUSIVE on the view for the whole query: every read of the "
@@ -214,6 +221,7 @@ def refresh_materialized_view(stmt: StatementFacts, ctx: RuleContext) -> Iterato
     name="detach-partition-not-concurrent",
     on=(TableRewriteCommand,),
     severity=Severity.WARNING,
+    category=Category.BRIEF_LOCK,
     summary="DETACH PARTITION without CONCURRENTLY (PostgreSQL 14+)",
     what="`ALTER TABLE ... DETACH PARTITION` without `CONCURRENTLY` on PostgreSQL 14 or later.",
     why="A plain detach takes ACCESS EXCLUSIVE on the parent table: every query on any "

@@ -30,9 +30,6 @@ from alembic_safe.rules.base import Finding, OptOut, Severity
 from alembic_safe.runtime.allow import active_optouts
 from alembic_safe.runtime.catalog import LiveCatalog
 
-#: rule families whose findings are about locks (relaxed for small tables)
-LOCK_FAMILIES = frozenset({"index", "columns", "constraints", "table"})
-
 
 class Refused(CommandError):
     """A migration statement alembic-safe refuses to run (the CLI prints it as FAILED: ...)."""
@@ -122,12 +119,13 @@ class Guard:
         return statements
 
     def _relaxed(self, finding: Finding, stmt: StatementFacts, state: Migration) -> Finding:
-        """Lock findings on tables below ``small_table_rows`` become allowed ("small table")."""
+        """Findings whose harm grows with the table's rows (by the rule's category) become
+        allowed on tables below ``small_table_rows`` ("small table")."""
         limit = self.settings.small_table_rows
         rule = find_rule(finding.rule)
         catalog = state.catalog
         if (finding.allowed_by is not None or limit <= 0 or catalog is None or rule is None
-                or rule.family not in LOCK_FAMILIES):
+                or not rule.category.harmless_on_empty_tables):
             return finding
         schema = state.analyzer.context.default_schema
         counts = [_row_count(catalog, lock.relation, schema)

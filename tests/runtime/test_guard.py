@@ -318,6 +318,19 @@ def test_small_table_relaxes_lock_rules(project: Project) -> None:
         in result.stderr
 
 
+def test_small_table_never_relaxes_what_postgresql_refuses(project: Project) -> None:
+    """AS103 is in the same rule module as the lock rules, but its category (will-fail) is what
+    the relaxation reads: PostgreSQL refuses CIC inside a transaction on any table."""
+    project.execute("ANALYZE users")
+    project.settings(small_table_rows="1000")
+    project.migration("a1", 'op.create_index("ix_users_email", "users", ["email"], '
+                            "postgresql_concurrently=True)")
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "AS103" in result.stderr and "allowed by small_table_rows" not in result.stderr
+    assert project.version() is None
+
+
 def test_bad_setting_keyword_is_one_clear_line(project: Project) -> None:
     project.settings(lock_timeout='"soon"')
     project.migration("a1", 'op.add_column("users", sa.Column("age", sa.Integer()))')
