@@ -1,0 +1,33 @@
+"""The one place that quotes names and values, for SQL and for Python (op code)."""
+
+from __future__ import annotations
+
+from pglast.stream import maybe_double_quote_name
+
+from alembic_safe.analysis.facts import Relation
+
+
+def ident(name: str) -> str:
+    """``name`` as a SQL identifier: double-quoted (quotes doubled) when it must be."""
+    return str(maybe_double_quote_name(name))
+
+
+def relation(rel: Relation) -> str:
+    """A relation as SQL, schema-qualified when it was written so."""
+    return f"{ident(rel.schema)}.{ident(rel.name)}" if rel.schema else ident(rel.name)
+
+
+def literal(value: str) -> str:
+    """``value`` as a SQL string literal (standard_conforming_strings: only quotes double)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def py(value: object) -> str:
+    """``value`` (a str, bool, int, None, or a list/tuple of them) as Python source: strings in
+    double quotes when that needs no escape, else ``repr``; always valid Python."""
+    if isinstance(value, str):
+        return f'"{value}"' if '"' not in value and "\\" not in value and value.isprintable() \
+            else repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(py(item) for item in value) + "]"
+    return repr(value)

@@ -1,0 +1,185 @@
+"""A :class:`~alembic_safe.fix.model.Fix` as SQL: the statements, in order, with the points where
+a transaction must end (a statement that runs outside a transaction block)."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from alembic_safe.fix.model import (
+    AddColumn,
+    AddConstraint,
+    Backfill,
+    BuildIndex,
+    ConstraintType,
+    DropConstraint,
+    DropIndex,
+    Fix,
+    Preflight,
+    PreflightKind,
+    RawSQL,
+    RebuildIndex,
+    SetNotNull,
+    Step,
+    ValidateConstraint,
+    runs_in_transaction,
+)
+from alembic_safe.fix.quoting import ident, literal, relation
+
+OUTSIDE = "-- outside a transaction block (after COMMIT; in Alembic: autocommit_block())"
+LATER = "-- in a later revision, once the application writes the column:"
+
+
+def _columns(columns: tuple[str, ...]) -> str:
+    return "(" + ", ".join(ident(c) for c in columns) + ")"
+
+
+@singledispatch
+def statement(step: Step) -> str:
+    """One step as one SQL statement (without the trailing semicolon)."""
+    raise TypeError(f"no SQL rendering for {type(step).__name__}")
+
+
+@statement.register
+def _(step: BuildIndex) -> str:
+    unique = "UNIQUE " if step.unique else ""
+    body = step.definition if step.definition is not None else _columns(step.columns)
+    where = f" WHERE {step.where}" if step.where and step.definition is None else ""
+    return (f"CREATE {unique}INDEX CONCURRENTLY {ident(step.name)} ON {relation(step.table)} "
+            f"{body}{where}")
+
+
+@statement.register
+def _(step: DropIndex) -> str:
+    exists = "IF EXISTS " if step.if_exists else ""
+    return f"DROP INDEX CONCURRENTLY {exists}{relation(step.index)}"
+
+
+@statement.register
+def _(step: RebuildIndex) -> str:
+    return f"REINDEX {step.kind} CONCURRENTLY {relation(step.target)}"
+
+
+def constraint_body(step: AddConstraint) -> str:
+    """What follows ``ADD CONSTRAINT name``."""
+    if step.using_index is not None:
+        body = f"{step.type.value} USING INDEX {ident(step.using_index)}"
+    elif step.type is ConstraintType.FOREIGN_KEY:
+        assert step.references is not None
+        refs = f" {_columns(step.referenced_columns)}" if step.referenced_columns else ""
+        actions = "".join(f" ON {event} {action}" for event, action in
+                          (("DELETE", step.on_delete), ("UPDATE", step.on_update)) if action)
+        body = (f"FOREIGN KEY {_columns(step.columns)} REFERENCES {relation(step.references)}"
+                f"{refs}{actions}")
+    elif step.type is ConstraintType.CHECK:
+        body = f"CHECK ({step.expression})"
+    elif step.type is ConstraintType.NOT_NULL:
+        body = f"NOT NULL {ident(step.columns[0])}"
+    else:
+        body = f"{step.type.value} {_columns(step.columns)}"
+    return body + (" NOT VALID" if step.not_valid else "")
+
+
+@statement.register
+def _(step: AddConstraint) -> str:
+    return (f"ALTER TABLE {relation(step.table)} ADD CONSTRAINT {ident(step.name)} "
+            f"{constraint_body(step)}")
+
+
+@statement.register
+def _(step: ValidateConstraint) -> str:
+    return f"ALTER TABLE {relation(step.table)} VALIDATE CONSTRAINT {ident(step.name)}"
+
+
+@statement.register
+def _(step: SetNotNull) -> str:
+    return f"ALTER TABLE {relation(step.table)} ALTER COLUMN {ident(step.column)} SET NOT NULL"
+
+
+@statement.register
+def _(step: DropConstraint) -> str:
+    return f"ALTER TABLE {relation(step.table)} DROP CONSTRAINT {ident(step.name)}"
+
+
+@statement.register
+def _(step: AddColumn) -> str:
+    default = f" DEFAULT {step.default}" if step.default is not None else ""
+    return (f"ALTER TABLE {relation(step.table)} ADD COLUMN {ident(step.column)} "
+            f"{step.type_sql}{default}")
+
+
+@statement.register
+def _(step: Backfill) -> str:
+    where = f" AND ({step.where})" if step.where else ""
+    key = ident(step.key)
+    return (f"UPDATE {relation(step.table)} SET {step.assignments} "
+            f"WHERE {key} > :last_key AND {key} <= :batch_end{where}  "
+            "-- one key range per batch, each committed (alembic_safe.backfill does this)")
+
+
+def _raise_format(*parts: str) -> str:
+    """A RAISE format literal: ``parts`` (their own ``%`` doubled) joined by ``%`` placeholders."""
+    return literal("%".join(part.replace("%", "%%") for part in parts))
+
+
+def _rows_query(step: Preflight) -> tuple[str, str]:
+    """(the query listing offending example keys, what they break) for a pre-flight check."""
+    table = relation(step.table)
+    if step.kind is PreflightKind.UNIQUE:
+        cols = ", ".join(ident(c) for c in step.columns)
+        present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in step.columns)
+        key = "concat_ws(', ', " + ", ".join(f"{ident(c)}::text" for c in step.columns) + ")"
+        query = (f"SELECT {key} AS k FROM {table} WHERE {present} GROUP BY {cols} "
+                 "HAVING count(*) > 1")
+        return query, f"duplicate value(s) of ({', '.join(step.columns)})"
+    if step.kind is PreflightKind.NOT_NULL:
+        query = f"SELECT ctid::text AS k FROM {table} WHERE {ident(step.columns[0])} IS NULL"
+        return query, f"row(s) with {step.columns[0]} NULL"
+    query = f"SELECT ctid::text AS k FROM {table} WHERE NOT ({step.expression})"
+    return query, f"row(s) violating CHECK ({step.expression})"
+
+
+@statement.register
+def _(step: Preflight) -> str:
+    query, what = _rows_query(step)
+    target = f" {step.protects}" if step.protects else ""
+    message = _raise_format("alembic-safe pre-flight check: ",
+                            f" {what} in {step.table} would make{target} fail, e.g. ", "")
+    return (
+        "DO $alembic_safe$\n"
+        "DECLARE\n    found bigint;\n    examples text;\n"
+        "BEGIN\n"
+        "    SELECT count(*), array_to_string((array_agg(k ORDER BY k))[1:5], '; ')\n"
+        f"      INTO found, examples FROM ({query}) AS offending;\n"
+        "    IF found > 0 THEN\n"
+        f"        RAISE EXCEPTION {message}, found, examples\n"
+        "          USING HINT = 'Fix these rows, then run the migration again';\n"
+        "    END IF;\n"
+        "END $alembic_safe$"
+    )
+
+
+@statement.register
+def _(step: RawSQL) -> str:
+    return step.sql
+
+
+def _render_steps(steps: tuple[Step, ...]) -> list[str]:
+    """Each step's statement, with a comment where a run of steps outside a transaction
+    starts and where the transaction resumes."""
+    lines: list[str] = []
+    outside = False
+    for step in steps:
+        now_outside = not runs_in_transaction(step)
+        if now_outside != outside:
+            lines.append(OUTSIDE if now_outside else "-- back in a transaction")
+        outside = now_outside
+        lines.append(statement(step) + ";")
+    return lines
+
+
+def render(fix: Fix) -> str:
+    """The fix as SQL statements, one per line (multi-line DO blocks kept whole)."""
+    lines = _render_steps(fix.steps)
+    if fix.later:
+        lines += [LATER, *_render_steps(fix.later)]
+    return "\n".join(lines)
