@@ -7,7 +7,6 @@ list it) and never fails a run; an invalid opt-out silences nothing and adds an 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -19,34 +18,15 @@ from alembic_safe.analysis.facts import (
     TransactionControl,
 )
 from alembic_safe.config import Settings
-from alembic_safe.errors import ConfigError
 from alembic_safe.optouts import parse_comment
 from alembic_safe.rules import all_rules, find_rule
 from alembic_safe.rules.base import Finding, Hit, OptOut, Rule, RuleContext, Severity
+from alembic_safe.rules.selection import select
 
 PARSE_ERROR, NO_REASON, UNKNOWN_RULE = "AS001", "AS002", "AS003"
 UNCOMMITTED = "AS809"
 _OPENS = ("BEGIN", "START TRANSACTION")
 _CLOSES = ("COMMIT", "ROLLBACK", "END", "ABORT", "PREPARE TRANSACTION")
-#: rules that run even when ``select`` names others (problems with the input itself)
-_META = frozenset({PARSE_ERROR, NO_REASON, UNKNOWN_RULE})
-
-
-def _resolve(names: Iterable[str], key: str) -> set[str]:
-    """Rule codes for ``names`` (codes or names); ConfigError naming ``key`` for unknown ones."""
-    codes = set()
-    for name in names:
-        found = find_rule(name)
-        if found is None:
-            known = [r.code for r in all_rules()] + [r.name for r in all_rules()]
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(
-                f"{key}: unknown rule {name!r}{hint}; codes and names are listed in the rules "
-                "reference (docs/rules.md)"
-            )
-        codes.add(found.code)
-    return codes
 
 
 class Checker:
@@ -68,19 +48,10 @@ class Checker:
         self._declared = list(optouts)
         self._declared_reported = False
         self._finished = False
-        selected = _resolve(settings.select, "select")
-        ignored = _resolve(settings.ignore, "ignore")
-        self._severity: dict[str, Severity | None] = {}
-        for name, level in settings.severity.items():
-            (code,) = _resolve([name], f"severity.{name}")
-            self._severity[code] = None if level == "off" else Severity(level)
-        self._rules = [
-            r for r in all_rules()
-            if r.code not in ignored
-            and (not selected or r.code in selected or r.code in _META)
-            and r.applies_to(context.pg_version)
-            and self._severity.get(r.code, r.severity) is not None
-        ]
+        selection = select(settings)
+        self._severity = selection.severity
+        self._rules = [r for r in all_rules()
+                       if r.code in selection.enabled and r.applies_to(context.pg_version)]
         self._enabled = {r.code for r in self._rules}
         self._on_parse_error = [r for r in self._rules if r.code == PARSE_ERROR]
         self._on_statement = [r for r in self._rules if r.code != PARSE_ERROR]

@@ -54,7 +54,10 @@ class Settings:
     lock_retry_backoff: str = "1s"
     drift_gate: bool = True
     pg_version: int = 15
+    #: rule selectors (codes, names, code prefixes, categories, "ALL"); empty: the default
+    #: selection, every rule outside the style category (alembic_safe.rules.selection)
     select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     baseline: str | None = None
@@ -88,6 +91,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "drift_gate": (bool,),
     "pg_version": (int,),
     "select": (list, tuple),
+    "extend_select": (list, tuple),
     "ignore": (list, tuple),
     "severity": (dict,),
     "baseline": (str, type(None)),
@@ -116,7 +120,7 @@ def _check_value(key: str, value: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: pg_version must be 12 to 17, got {value}")
     elif key in ("lock_retries", "small_table_rows", "slow_statement_ms") and value < 0:
         raise ConfigError(f"{origin}: {key} must be 0 or more, got {value}")
-    elif key in ("select", "ignore"):
+    elif key in ("select", "extend_select", "ignore"):
         if not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{origin}: {key} must be a list of rule codes or names")
         value = tuple(value)

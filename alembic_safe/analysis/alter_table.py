@@ -113,6 +113,7 @@ def _subcommand(cmd: Fields, table: Relation, scope: Scope, draft: Draft) -> Loc
         draft.actions.append(DropConstraint(table, name=column,
                                             if_exists=tree.flag(cmd, "missing_ok"),
                                             cascade=cascade))
+        draft.destroys_data = draft.destroys_data or cascade  # what depends on it goes too
         return AE
     if subtype in _REWRITE_COMMANDS:
         draft.actions.append(TableRewriteCommand(table, command=_REWRITE_COMMANDS[subtype]))

@@ -26,8 +26,9 @@ from alembic_safe.analysis.facts import (
 from alembic_safe.analysis.locks import AE, SRE, SUE
 from alembic_safe.analysis.tree import Fields
 
-#: object kinds whose DROP loses stored data
-_DATA_KINDS = frozenset({"table", "materialized view", "schema", "type", "sequence", "domain"})
+#: object kinds whose DROP loses stored data by itself (a schema, type or domain that anything
+#: still uses cannot be dropped without CASCADE, which counts as destroying data)
+_DATA_KINDS = frozenset({"table", "materialized view", "sequence"})
 #: object kinds whose DROP takes ACCESS EXCLUSIVE on the object itself
 _RELATION_KINDS = frozenset({"table", "view", "materialized view", "sequence", "index",
                              "foreign table"})

@@ -43,9 +43,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="lint only the files added or changed since this git ref, plus "
                         "uncommitted and untracked ones")
     parser.add_argument("--select", type=_codes, metavar="RULES",
-                        help="comma-separated rule codes or names to run (replaces the setting)")
+                        help="comma-separated rules to run: codes, names, code prefixes (AS1), "
+                        "categories (lock, style, ...) or ALL (replaces the select and "
+                        "extend_select settings)")
+    parser.add_argument("--extend-select", type=_codes, metavar="RULES",
+                        help="comma-separated rules to run besides the selection, e.g. style "
+                        "(added to the extend_select setting)")
     parser.add_argument("--ignore", type=_codes, metavar="RULES",
-                        help="comma-separated rule codes or names to skip (added to the setting)")
+                        help="comma-separated rules to skip (added to the ignore setting)")
     parser.add_argument("--assume-in-transaction", action="store_true",
                         help=".sql files run as one transaction (as sql-migrate and Flyway do)")
     parser.add_argument("--downgrade", action="store_true",
@@ -70,9 +75,13 @@ def run(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {}
     if args.pg_version is not None:
         overrides["pg_version"] = args.pg_version
+    settings = load_settings(_settings_dir(args.config))
     if args.select is not None:
         overrides["select"] = args.select
-    settings = load_settings(_settings_dir(args.config))
+        overrides["extend_select"] = []
+    if args.extend_select:
+        overrides["extend_select"] = [*overrides.get("extend_select", settings.extend_select),
+                                      *args.extend_select]
     if args.ignore:
         overrides["ignore"] = [*settings.ignore, *args.ignore]
     settings = merge(settings, overrides, "command line")

@@ -12,6 +12,7 @@ from alembic_safe.rules import (  # noqa: F401  (imported to register their rule
     index,
     meta,
     table,
+    transactions,
 )
 from alembic_safe.rules.base import Rule, registered_rules
 

@@ -5,8 +5,7 @@ A rule module defines rules with :func:`rule`::
     @rule(
         code="AS101",
         name="create-index-not-concurrent",
-        severity=Severity.ERROR,
-        category=Category.LOCK,
+        category=Category.LOCK,          # the severity follows (alembic_safe.rules.policy)
         summary="CREATE INDEX without CONCURRENTLY on an existing table",
         what="...", why="...", instead="...",        # markdown, rendered on the docs site
         sql_example=("CREATE INDEX ...", "CREATE INDEX CONCURRENTLY ..."),
@@ -38,51 +37,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TypeVar, cast
 
 from alembic_safe.analysis.facts import Action, AnalysisContext, StatementFacts
-
-
-class Severity(Enum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-class Category(Enum):
-    """The kind of harm a rule's findings describe. Policy (the default severity, and what the
-    runtime guard relaxes on empty tables or a fresh database) reads this, never a module name.
-    """
-
-    #: PostgreSQL rejects the statement whatever the data (or the work is rolled back)
-    WILL_FAIL = "will-fail"
-    #: the migration's own text is broken (an opt-out without a reason, an unknown rule)
-    INPUT = "input"
-    #: fails only when the table holds rows (NOT NULL column without a default)
-    FAILS_ON_ROWS = "fails-on-rows"
-    #: blocks reads or writes of an existing table for a time that grows with its size
-    LOCK = "lock"
-    #: rewrites every row of the table while holding a lock that blocks it
-    REWRITE = "rewrite"
-    #: destroys data or objects that cannot be restored
-    DATA_LOSS = "data-loss"
-    #: breaks the application version still running (a rename, a drop of what it uses)
-    COMPATIBILITY = "compatibility"
-    #: a strong lock held briefly: the harm is bounded by lock_timeout
-    BRIEF_LOCK = "brief-lock"
-    #: a matter of style: a type or form that makes later changes harder
-    STYLE = "style"
-
-    @property
-    def fails_regardless(self) -> bool:
-        """No table size or fresh database makes the statement safe: never relaxed."""
-        return self in (Category.WILL_FAIL, Category.INPUT)
-
-    @property
-    def harmless_on_empty_tables(self) -> bool:
-        """The harm grows with the rows of the tables involved: none when they are empty."""
-        return self in (Category.LOCK, Category.REWRITE, Category.FAILS_ON_ROWS,
-                        Category.BRIEF_LOCK)
+from alembic_safe.rules.policy import Category as Category
+from alembic_safe.rules.policy import Severity as Severity
+from alembic_safe.rules.policy import default_severity
 
 
 @dataclass(frozen=True)
@@ -130,7 +90,6 @@ class Rule:
 
     code: str
     name: str
-    severity: Severity
     summary: str
     what: str
     why: str
@@ -147,6 +106,11 @@ class Rule:
     memos: tuple[type[Memo], ...] = ()  # running state the detection reads (see Memo)
     #: action types without which the rule cannot fire; empty: it runs on every statement
     on: tuple[type[Action], ...] = ()
+
+    @property
+    def severity(self) -> Severity:
+        """The severity the policy gives the rule's category."""
+        return default_severity(self.category)
 
     def applies_to(self, pg_version: int) -> bool:
         low, high = self.pg_versions
@@ -186,7 +150,6 @@ def rule(
     *,
     code: str,
     name: str,
-    severity: Severity,
     category: Category,
     summary: str,
     what: str,
@@ -206,7 +169,7 @@ def rule(
             raise ValueError(f"rule {code} {name} is registered twice")
         family = detect.__module__.rsplit(".", 1)[-1]
         _REGISTRY[code] = Rule(
-            code=code, name=name, severity=severity, category=category, summary=summary,
+            code=code, name=name, category=category, summary=summary,
             what=what, why=why, instead=instead, detect=detect, family=family,
             sql_example=sql_example, op_example=op_example, pg_versions=pg_versions,
             seen_in=seen_in, memos=memos, on=on,

@@ -11,7 +11,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     Volatility,
 )
-from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import actions, ident, op_name, rel, schema_kw
 
 
@@ -19,7 +19,6 @@ from alembic_safe.rules.helpers import actions, ident, op_name, rel, schema_kw
     code="AS201",
     name="add-column-not-null-without-default",
     on=(AddColumn,),
-    severity=Severity.ERROR,
     category=Category.FAILS_ON_ROWS,
     summary="ADD COLUMN ... NOT NULL without a default",
     what="A `NOT NULL` column without a `DEFAULT` added to an existing table.",
@@ -67,7 +66,6 @@ def add_column_not_null_without_default(stmt: StatementFacts, ctx: RuleContext) 
     code="AS202",
     name="add-column-volatile-default",
     on=(AddColumn,),
-    severity=Severity.ERROR,
     category=Category.REWRITE,
     summary="ADD COLUMN with a volatile default rewrites the table",
     what=(
@@ -122,7 +120,6 @@ def add_column_volatile_default(stmt: StatementFacts, ctx: RuleContext) -> Itera
     code="AS203",
     name="add-column-stored-generated",
     on=(AddColumn,),
-    severity=Severity.ERROR,
     category=Category.REWRITE,
     summary="ADD COLUMN ... GENERATED ALWAYS AS (...) STORED rewrites the table",
     what="A stored generated column added to an existing table.",
@@ -160,7 +157,6 @@ def add_column_stored_generated(stmt: StatementFacts, ctx: RuleContext) -> Itera
     code="AS204",
     name="add-column-serial-or-identity",
     on=(AddColumn,),
-    severity=Severity.ERROR,
     category=Category.REWRITE,
     summary="Adding a serial or identity column rewrites the table",
     what="`ADD COLUMN ... serial|bigserial` or `GENERATED ... AS IDENTITY` on an existing table.",
@@ -205,7 +201,6 @@ def add_column_serial_or_identity(stmt: StatementFacts, ctx: RuleContext) -> Ite
     code="AS205",
     name="alter-column-type",
     on=(AlterColumnType,),
-    severity=Severity.ERROR,
     category=Category.REWRITE,
     summary="ALTER COLUMN TYPE rewrites the table",
     what=(
@@ -256,7 +251,6 @@ def alter_column_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS206",
     name="set-not-null",
     on=(SetNotNull,),
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="SET NOT NULL scans the table under ACCESS EXCLUSIVE",
     what=(

@@ -13,7 +13,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     ValidateConstraint,
 )
-from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
 from alembic_safe.rules.helpers import (
     actions,
     autocommit,
@@ -68,7 +68,6 @@ def _name(table: Relation | None, constraint: ConstraintDef, suffix: str) -> str
     code="AS301",
     name="add-foreign-key-without-not-valid",
     on=_ADDS,
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="FOREIGN KEY added to an existing table without NOT VALID",
     what=(
@@ -125,7 +124,6 @@ def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS302",
     name="add-check-without-not-valid",
     on=_ADDS,
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="CHECK constraint added to an existing table without NOT VALID",
     what="`ADD CONSTRAINT ... CHECK (...)` on an existing table without `NOT VALID`.",
@@ -176,7 +174,6 @@ def _unique_or_pk(stmt: StatementFacts) -> Iterator[tuple[Relation | None, Const
     code="AS303",
     name="add-unique-without-index",
     on=_ADDS,
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="UNIQUE or PRIMARY KEY added to an existing table without USING INDEX",
     what=(
@@ -234,7 +231,6 @@ def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator
     code="AS304",
     name="add-exclusion-constraint",
     on=_ADDS,
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="EXCLUDE constraint added to an existing table",
     what="`ADD CONSTRAINT ... EXCLUDE USING ...` on an existing table.",
@@ -290,7 +286,6 @@ class NotValidAdded(Memo):
     code="AS305",
     name="validate-in-same-transaction",
     on=(ValidateConstraint,),
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="VALIDATE CONSTRAINT in the transaction that added it NOT VALID",
     what=(
@@ -346,7 +341,6 @@ def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iter
     code="AS306",
     name="alter-domain-add-constraint",
     on=(AddConstraint,),
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="ALTER DOMAIN ... ADD CONSTRAINT without NOT VALID",
     what="`ALTER DOMAIN ... ADD CONSTRAINT` (a CHECK on a domain) without `NOT VALID`.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import LockMode, ModifyRows, Relation, StatementFacts
-from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
 from alembic_safe.rules.helpers import actions, rel, strong_locks
 
 _BACKFILL = (
@@ -44,7 +44,6 @@ class StrongLocksHeld(Memo):
     code="AS601",
     name="backfill-in-ddl-transaction",
     on=(ModifyRows,),
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="Data change in the transaction that holds a DDL lock on the same table",
     what="`UPDATE`, `DELETE`, `MERGE` or `INSERT ... SELECT` on a table that an earlier "
@@ -94,13 +93,13 @@ def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
     code="AS602",
     name="unbatched-backfill",
     on=(ModifyRows,),
-    severity=Severity.WARNING,
     category=Category.LOCK,
     summary="UPDATE of every row in one statement",
     what="`UPDATE` without a `WHERE` clause (and without batching) on an existing table.",
-    why="One statement rewrites every row in one transaction: it holds row locks on all of them "
-    "until it ends (concurrent updates of those rows wait), doubles the table's size until "
-    "vacuum runs, and cannot resume when interrupted.",
+    why="One statement rewrites every row in one transaction: it holds a row lock on each of "
+    "them until the transaction ends, so every UPDATE and DELETE the application makes on the "
+    "table waits for the whole statement, a time that grows with the table. It also doubles "
+    "the table's size until vacuum runs, and cannot resume when interrupted.",
     instead=_BACKFILL + " By hand: `UPDATE ... WHERE id >= :lo AND id < :hi` in a loop, "
     "committing after each batch.",
     sql_example=("UPDATE claims SET region = 'eu';",

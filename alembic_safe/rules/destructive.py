@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from alembic_safe.analysis.facts import (
     AlterEnum,
     DropColumn,
+    DropConstraint,
     DropObject,
     ModifyRows,
     Rename,
     StatementFacts,
     Truncate,
 )
-from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import actions, ident, rel
 
 _EXPAND_CONTRACT = (
@@ -32,7 +33,6 @@ def _drops(stmt: StatementFacts, kind: str) -> Iterator[DropObject]:
     code="AS501",
     name="drop-table",
     on=(DropObject,),
-    severity=Severity.ERROR,
     category=Category.DATA_LOSS,
     summary="DROP TABLE destroys data and breaks code that still uses the table",
     what="`DROP TABLE`.",
@@ -62,7 +62,6 @@ def drop_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS502",
     name="drop-column",
     on=(DropColumn,),
-    severity=Severity.ERROR,
     category=Category.DATA_LOSS,
     summary="DROP COLUMN breaks code that still uses the column",
     what="`ALTER TABLE ... DROP [COLUMN]`.",
@@ -94,32 +93,31 @@ def drop_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS503",
     name="drop-type",
     on=(DropObject,),
-    severity=Severity.WARNING,
-    category=Category.DATA_LOSS,
+    category=Category.CONDITIONAL,
     summary="DROP TYPE of a type that columns or code may still use",
     what="`DROP TYPE` (for example an enum) of an existing type.",
-    why="With CASCADE every column of the type is dropped with it (its data is gone); without "
-    "CASCADE the drop fails while anything still uses the type. Running code that casts to the "
-    "type (`'open'::claim_status`) breaks either way.",
+    why="Without CASCADE PostgreSQL refuses the drop while a column, function or other type "
+    "still uses the type, so the migration fails where the analyzer cannot see a dependent; "
+    "running code that casts to the type (`'open'::claim_status`, as SQLAlchemy's bind casts "
+    "do) breaks. With CASCADE every column of the type is dropped with it: AS510 "
+    "(drop-cascade) reports that as an error.",
     instead="1. Convert or drop the columns that use the type, and deploy code that no longer "
     "names it.\n2. Drop the type without CASCADE (it fails loudly if something still depends "
     "on it), with an opt-out naming the release that stopped using it.",
-    sql_example=("DROP TYPE claim_status CASCADE;",
+    sql_example=("DROP TYPE claim_status;",
                  "-- alembic-safe: allow drop-type because no column uses it since 2.4\n"
                  "DROP TYPE claim_status;"),
-    op_example=('op.execute("DROP TYPE claim_status CASCADE")',
+    op_example=('op.execute("DROP TYPE claim_status")',
                 'with alembic_safe.allow("drop-type", reason="no column uses it since 2.4"):\n'
                 '    sa.Enum(name="claim_status").drop(op.get_bind(), checkfirst=True)'),
     seen_in=("Atlas DS (destructive changes)", "alembic-postgresql-enum#67 (dependent types)"),
 )
 def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in _drops(stmt, "type"):
-        if action.cascade:
-            message = f"DROP TYPE {action.table} CASCADE also drops every column of that type"
-        else:
-            message = f"DROP TYPE {action.table} breaks code and columns that still use it"
+        cascade = " (CASCADE: AS510 reports what it also drops)" if action.cascade else ""
         yield Hit(
-            message=message,
+            message=f"DROP TYPE {action.table} fails while columns use it and breaks code that "
+            f"still names it{cascade}",
             help=f"Convert or drop the columns using {action.table} and deploy first; then "
             f"`DROP TYPE {rel(action.table)}` (no CASCADE) with an opt-out giving the reason",
         )
@@ -129,7 +127,6 @@ def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS504",
     name="delete-without-where",
     on=(ModifyRows,),
-    severity=Severity.ERROR,
     category=Category.DATA_LOSS,
     summary="DELETE without WHERE deletes every row",
     what="`DELETE FROM table` with no `WHERE` clause.",
@@ -164,7 +161,6 @@ def _renames(stmt: StatementFacts, kind: str) -> Iterator[Rename]:
     code="AS505",
     name="rename-table",
     on=(Rename,),
-    severity=Severity.ERROR,
     category=Category.COMPATIBILITY,
     summary="RENAME of a table breaks code that uses the old name",
     what="`ALTER TABLE ... RENAME TO ...`.",
@@ -193,7 +189,6 @@ def rename_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS506",
     name="rename-column",
     on=(Rename,),
-    severity=Severity.ERROR,
     category=Category.COMPATIBILITY,
     summary="RENAME of a column breaks code that uses the old name",
     what="`ALTER TABLE ... RENAME [COLUMN] ... TO ...`.",
@@ -224,7 +219,6 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS507",
     name="rename-enum-value",
     on=(AlterEnum, Rename),
-    severity=Severity.ERROR,
     category=Category.COMPATIBILITY,
     summary="ALTER TYPE ... RENAME VALUE breaks code that uses the old value",
     what="`ALTER TYPE ... RENAME VALUE 'old' TO 'new'`.",
@@ -259,7 +253,6 @@ def rename_enum_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS508",
     name="drop-database",
     on=(DropObject,),
-    severity=Severity.ERROR,
     category=Category.DATA_LOSS,
     summary="DROP DATABASE in a migration",
     what="`DROP DATABASE`.",
@@ -281,7 +274,6 @@ def drop_database(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS509",
     name="truncate-cascade",
     on=(Truncate,),
-    severity=Severity.ERROR,
     category=Category.DATA_LOSS,
     summary="TRUNCATE ... CASCADE also empties every referencing table",
     what="`TRUNCATE ... CASCADE`.",
@@ -299,3 +291,50 @@ def truncate_cascade(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
                 message=f"TRUNCATE {action.table} CASCADE also empties every table referencing it",
                 help="List the tables to empty explicitly and drop CASCADE",
             )
+
+
+def _cascades(stmt: StatementFacts) -> Iterator[str]:
+    """What each CASCADE drop of an existing object in ``stmt`` drops, as SQL-ish text."""
+    for dropped in actions(stmt, DropObject):
+        if dropped.cascade:
+            yield f"DROP {dropped.object_kind.upper()} {dropped.table} CASCADE"
+    for column in actions(stmt, DropColumn):
+        if column.cascade:
+            yield f"DROP COLUMN {column.table}.{column.column} CASCADE"
+    for constraint in actions(stmt, DropConstraint):
+        if constraint.cascade:
+            yield f"DROP CONSTRAINT {constraint.name} ON {constraint.table} CASCADE"
+
+
+@rule(
+    code="AS510",
+    name="drop-cascade",
+    on=(DropObject, DropColumn, DropConstraint),
+    category=Category.DATA_LOSS,
+    summary="DROP ... CASCADE also drops everything that depends on the object",
+    what="`DROP TABLE|VIEW|TYPE|DOMAIN|SCHEMA|FUNCTION|SEQUENCE|EXTENSION|... CASCADE`, and "
+    "`ALTER TABLE ... DROP COLUMN|CONSTRAINT ... CASCADE`, of an existing object.",
+    why="CASCADE drops every object that depends on the one named, and what depends on those, "
+    "without naming any of them: the columns of a type or domain with their data, every table "
+    "of a schema, the views over a table or column, the foreign keys that reference a "
+    "constraint, the triggers and defaults that call a function. Nobody reviewing the "
+    "migration sees what goes, and only a backup brings it back.",
+    instead="Drop without CASCADE: PostgreSQL then refuses while anything depends on the object "
+    "and names the dependents (`DETAIL: ... depends on ...`). Drop or change each of them "
+    "explicitly first, so the migration states everything it destroys.",
+    sql_example=("DROP SCHEMA reporting CASCADE;",
+                 "DROP VIEW reporting.claim_totals;\nDROP SCHEMA reporting;"),
+    op_example=('op.execute("DROP SCHEMA reporting CASCADE")',
+                'op.execute("DROP VIEW reporting.claim_totals")\n'
+                'op.execute("DROP SCHEMA reporting")'),
+    seen_in=("squawk ban-truncate-cascade (the TRUNCATE form, AS509)",
+             "Atlas DS101 (drop schema)"),
+)
+def drop_cascade(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for dropped in _cascades(stmt):
+        yield Hit(
+            message=f"{dropped} also drops every object that depends on it, unnamed and "
+            "beyond restore",
+            help="Drop it without CASCADE (PostgreSQL then names what still depends on it) "
+            "and drop or change each dependent explicitly first",
+        )

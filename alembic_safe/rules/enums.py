@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import AlterEnum, StatementFacts
-from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import actions, autocommit, py_str, rel
 
 
@@ -23,7 +23,6 @@ def _add_value_sql(action: AlterEnum) -> str:
     code="AS701",
     name="enum-add-value-in-transaction",
     on=(AlterEnum,),
-    severity=Severity.ERROR,
     category=Category.WILL_FAIL,
     summary="ALTER TYPE ... ADD VALUE inside a transaction block before PostgreSQL 12",
     what="`ALTER TYPE ... ADD VALUE` inside a transaction block, on PostgreSQL 11 or older.",
@@ -59,14 +58,16 @@ def enum_add_value_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Ite
     code="AS702",
     name="enum-value-unusable-until-commit",
     on=(AlterEnum,),
-    severity=Severity.WARNING,
-    category=Category.WILL_FAIL,
+    category=Category.CONDITIONAL,
     summary="A value added to an enum inside a transaction cannot be used before commit",
     what="`ALTER TYPE ... ADD VALUE` of an existing enum inside a transaction block "
     "(PostgreSQL 12+).",
     why="PostgreSQL accepts it, but the new value cannot be used until the transaction commits "
-    "(`unsafe use of new value`): a later statement of the same migration that inserts, "
-    "updates to or compares with it fails.",
+    "(`unsafe use of new value`): a later statement of the same transaction that inserts, "
+    "updates to or compares with it fails. Alembic runs every migration of one `alembic "
+    "upgrade` in one transaction unless `transaction_per_migration` is set, so the use may be "
+    "in a later migration the analyzer does not see with this one; when it fails, the "
+    "transaction rolls back and nothing is lost.",
     instead="Add the value in its own step, outside the migration's transaction "
     "(`autocommit_block()`, with `IF NOT EXISTS`), and use it in a later statement or "
     "migration.",

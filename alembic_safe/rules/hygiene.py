@@ -1,34 +1,23 @@
-"""AS8xx: timeouts, transaction hygiene and column types to prefer."""
+"""AS801-AS806: lock timeouts, and column types to prefer (style)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from alembic_safe.analysis.facts import (
     AddColumn,
-    AddConstraint,
     AlterColumnType,
     ColumnDef,
     ConstraintKind,
     CreateTable,
-    DropColumn,
-    DropConstraint,
-    DropNotNull,
-    LockMode,
-    ModifyRows,
-    OtherStatement,
     Relation,
-    Rename,
-    SetColumnDefault,
     SetSetting,
     StatementFacts,
-    TransactionControl,
 )
 from alembic_safe.config import duration_ms
 from alembic_safe.errors import ConfigError
-from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, Severity, rule
-from alembic_safe.rules.helpers import actions, rel, strong_locks
+from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
+from alembic_safe.rules.helpers import actions, strong_locks
 
 
 def _timeout_on(value: str | None) -> bool:
@@ -70,7 +59,6 @@ class LockTimeoutSet(Memo):
 @rule(
     code="AS801",
     name="missing-lock-timeout",
-    severity=Severity.WARNING,
     category=Category.BRIEF_LOCK,
     summary="Strong lock requested without a lock_timeout",
     what="A statement that takes SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE or ACCESS EXCLUSIVE on "
@@ -152,7 +140,6 @@ def _pk_columns(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ColumnD
     code="AS802",
     name="prefer-bigint-primary-key",
     on=_PK_DECLARING,
-    severity=Severity.WARNING,
     category=Category.STYLE,
     summary="integer or smallint primary key",
     what="A primary key column of type `integer`/`serial` or `smallint`/`smallserial`.",
@@ -193,7 +180,6 @@ def _type_rule(
     code="AS803",
     name="prefer-text-over-varchar",
     on=_TYPE_DECLARING,
-    severity=Severity.WARNING,
     category=Category.STYLE,
     summary="varchar(n) column",
     what="A column declared `varchar(n)` / `character varying(n)`.",
@@ -216,7 +202,6 @@ def prefer_text_over_varchar(stmt: StatementFacts, ctx: RuleContext) -> Iterator
     code="AS804",
     name="prefer-timestamptz",
     on=_TYPE_DECLARING,
-    severity=Severity.WARNING,
     category=Category.STYLE,
     summary="timestamp without time zone column",
     what="A column declared `timestamp` (`timestamp without time zone`).",
@@ -238,7 +223,6 @@ def prefer_timestamptz(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS805",
     name="prefer-jsonb",
     on=_TYPE_DECLARING,
-    severity=Severity.WARNING,
     category=Category.STYLE,
     summary="json column",
     what="A column declared `json`.",
@@ -258,7 +242,6 @@ def prefer_jsonb(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS806",
     name="ban-char",
     on=_TYPE_DECLARING,
-    severity=Severity.WARNING,
     category=Category.STYLE,
     summary="char(n) column",
     what="A column declared `char(n)` / `character(n)`.",
@@ -274,173 +257,3 @@ def prefer_jsonb(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 def ban_char(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     yield from _type_rule(stmt, "text", lambda t: t in ("character", "bpchar")
                           or t.startswith("character("))
-
-
-def _real(stmt: StatementFacts) -> bool:
-    """A statement that does work (not only BEGIN/COMMIT/SET)."""
-    return any(not isinstance(a, (TransactionControl, SetSetting)) for a in stmt.actions)
-
-
-class TransactionsStarted(Memo):
-    """The transactions that earlier statements ran in."""
-
-    def __init__(self) -> None:
-        self.ids: set[int] = set()
-
-    def observe(self, stmt: StatementFacts) -> None:
-        if stmt.transaction_id is not None:
-            self.ids.add(stmt.transaction_id)
-
-
-@rule(
-    code="AS807",
-    name="transaction-nesting",
-    on=(TransactionControl,),
-    severity=Severity.WARNING,
-    category=Category.STYLE,
-    summary="BEGIN inside a transaction that is already open",
-    what="`BEGIN` / `START TRANSACTION` while a transaction is already open (in an Alembic "
-    "migration, which runs in a transaction, or after an earlier BEGIN).",
-    why="PostgreSQL ignores the nested BEGIN with a warning, and the next COMMIT ends the outer "
-    "transaction: statements meant to be atomic with Alembic's version update are committed "
-    "early.",
-    instead="Remove the BEGIN/COMMIT: Alembic already runs the migration in a transaction; use "
-    "`autocommit_block()` for statements that must run outside it.",
-    sql_example=("BEGIN;\nALTER TABLE claims ADD COLUMN note text;\nBEGIN;\nCOMMIT;",
-                 "BEGIN;\nALTER TABLE claims ADD COLUMN note text;\nCOMMIT;"),
-    op_example=('op.execute("BEGIN")\nop.add_column("claims", sa.Column("note", sa.Text()))',
-                'op.add_column("claims", sa.Column("note", sa.Text()))'),
-    seen_in=("squawk transaction-nesting",),
-    memos=(TransactionsStarted,),
-)
-def transaction_nesting(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    begins = [a for a in actions(stmt, TransactionControl, existing=False)
-              if a.command.upper() in ("BEGIN", "START TRANSACTION")]
-    if begins and stmt.transaction_id in ctx.memo(TransactionsStarted).ids:
-        yield Hit(
-            message=f"{begins[0].command} while a transaction is already open: the next COMMIT "
-            "ends the outer transaction",
-            help="Remove the nested BEGIN/COMMIT; use autocommit_block() for statements that "
-            "must run outside the migration's transaction",
-        )
-
-
-@dataclass
-class _Held:
-    """The first ACCESS EXCLUSIVE lock on an existing table in one transaction."""
-
-    relation: Relation
-    line: int
-    followed: bool = False  # a statement doing work ran after it
-
-
-#: actions that only change the catalog: instant once the table's lock is held
-_CATALOG_ONLY = (AddColumn, DropColumn, DropNotNull, SetColumnDefault, Rename, DropConstraint,
-                 AddConstraint, SetSetting, TransactionControl)
-_CATALOG_COMMANDS = frozenset({"COMMENT", "GRANT", "REVOKE"})
-
-
-def _extends_the_lock(stmt: StatementFacts, held: Relation) -> bool:
-    """Whether ``stmt`` makes the holder of ACCESS EXCLUSIVE on ``held`` wait longer: it reads,
-    writes or rewrites rows, validates, builds, does unknown work, or waits for a lock on
-    another existing relation. Catalog-only changes (a comment, another column) are instant."""
-    if not _real(stmt):
-        return False
-    if stmt.rewrites or stmt.scans or stmt.validates_constraint:
-        return True
-    for action in stmt.actions:
-        command = action.command if isinstance(action, OtherStatement) else None
-        if not isinstance(action, _CATALOG_ONLY) and command not in _CATALOG_COMMANDS:
-            return True
-    return any(lock.relation != held and not lock.is_new for lock in stmt.locks)
-
-
-class AccessExclusiveHeld(Memo):
-    """Per transaction: the first ACCESS EXCLUSIVE lock taken, and whether work followed it."""
-
-    def __init__(self) -> None:
-        self.by_transaction: dict[int, _Held] = {}
-
-    def observe(self, stmt: StatementFacts) -> None:
-        if stmt.transaction_id is None:
-            return
-        held = self.by_transaction.get(stmt.transaction_id)
-        if held is not None:
-            held.followed = held.followed or _extends_the_lock(stmt, held.relation)
-            return
-        for relation, _ in strong_locks(stmt, LockMode.ACCESS_EXCLUSIVE):
-            self.by_transaction[stmt.transaction_id] = _Held(relation, stmt.position.line)
-            return
-
-
-@rule(
-    code="AS808",
-    name="statements-after-access-exclusive",
-    severity=Severity.WARNING,
-    category=Category.BRIEF_LOCK,
-    summary="More work in the transaction after an ACCESS EXCLUSIVE lock was taken",
-    what="A statement that runs in the same transaction after an earlier statement took ACCESS "
-    "EXCLUSIVE on an existing table, and does work that takes time: reads, writes or rewrites "
-    "rows, validates, builds an index, runs unknown code, or waits for a lock on another "
-    "existing table (reported once per transaction). Catalog-only changes of the locked table "
-    "(a comment, another column, a default) are instant and not reported.",
-    why="The lock is held until commit, so every statement after it extends the time all reads "
-    "and writes of that table wait.",
-    instead="Put the statement that takes ACCESS EXCLUSIVE last in its transaction, or commit "
-    "right after it (in Alembic: split the migration, or move the rest into a later one).",
-    sql_example=(
-        "BEGIN;\nALTER TABLE claims ADD COLUMN note text;\n"
-        "CREATE INDEX ix_users_email ON users (email);\nCOMMIT;",
-        "BEGIN;\nCREATE INDEX ix_users_email ON users (email);\n"
-        "ALTER TABLE claims ADD COLUMN note text;\nCOMMIT;",
-    ),
-    op_example=(
-        'op.add_column("claims", sa.Column("note", sa.Text()))\n'
-        'op.create_index("ix_users_email", "users", ["email"])',
-        'op.create_index("ix_users_email", "users", ["email"])\n'
-        'op.add_column("claims", sa.Column("note", sa.Text()))',
-    ),
-    seen_in=("Eugene E4",),
-    memos=(AccessExclusiveHeld,),
-)
-def statements_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    if stmt.transaction_id is None:
-        return
-    held = ctx.memo(AccessExclusiveHeld).by_transaction.get(stmt.transaction_id)
-    if held is None or held.followed or not _extends_the_lock(stmt, held.relation):
-        return  # no lock held, already reported, or nothing that makes the lock last longer
-    relation = held.relation
-    if any(a.table == relation for a in actions(stmt, ModifyRows)):
-        return  # a data change of the locked table: AS601 reports it
-    yield Hit(
-        message=f"runs while ACCESS EXCLUSIVE on {relation} (taken at line "
-        f"{held.line}) is held: reads and writes of {relation} wait for it too",
-        help=f"Commit right after the statement that locks {rel(relation)}, or move it last in "
-        "the transaction",
-    )
-
-
-def _reported_at_end(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    """Found by the checker at the end of the input (``Checker.finish``), not per statement."""
-    return iter(())
-
-
-rule(
-    code="AS809",
-    name="uncommitted-transaction",
-    severity=Severity.ERROR,
-    category=Category.WILL_FAIL,
-    summary="The input opens a transaction and never commits it",
-    what="A `.sql` file (run outside Alembic's transaction) with a `BEGIN` that no `COMMIT` or "
-    "`ROLLBACK` closes before the end of the file.",
-    why="psql and most runners roll an open transaction back when the session ends: the "
-    "migration reports success and changes nothing, or holds its locks until the connection "
-    "closes.",
-    instead="End the file with `COMMIT;` (or remove the `BEGIN` when the runner manages "
-    "transactions).",
-    sql_example=("BEGIN;\nALTER TABLE claims ADD COLUMN note text;",
-                 "BEGIN;\nALTER TABLE claims ADD COLUMN note text;\nCOMMIT;"),
-    op_example=('op.execute("BEGIN")\nop.add_column("claims", sa.Column("note", sa.Text()))',
-                'op.add_column("claims", sa.Column("note", sa.Text()))'),
-    seen_in=("squawk ban-uncommitted-transaction",),
-)(_reported_at_end)

@@ -11,7 +11,7 @@ from alembic_safe.analysis.facts import (
     Reindex,
     StatementFacts,
 )
-from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import (
     actions,
     autocommit,
@@ -28,7 +28,6 @@ from alembic_safe.rules.helpers import (
     code="AS101",
     name="create-index-not-concurrent",
     on=(CreateIndex,),
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="CREATE INDEX without CONCURRENTLY on an existing table",
     what="`CREATE [UNIQUE] INDEX` on a table that already exists, without `CONCURRENTLY`.",
@@ -91,7 +90,6 @@ def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Itera
     code="AS102",
     name="drop-index-not-concurrent",
     on=(DropObject,),
-    severity=Severity.WARNING,
     category=Category.BRIEF_LOCK,
     summary="DROP INDEX without CONCURRENTLY",
     what="`DROP INDEX` of an index of an existing table, without `CONCURRENTLY`.",
@@ -134,7 +132,6 @@ def drop_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterato
 @rule(
     code="AS103",
     name="concurrently-in-transaction",
-    severity=Severity.ERROR,
     category=Category.WILL_FAIL,
     summary="A statement that cannot run in a transaction block runs in one",
     what=(
@@ -181,7 +178,6 @@ def concurrently_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
     code="AS104",
     name="reindex-not-concurrent",
     on=(Reindex,),
-    severity=Severity.ERROR,
     category=Category.LOCK,
     summary="REINDEX without CONCURRENTLY",
     what="`REINDEX INDEX|TABLE|SCHEMA|DATABASE` without `CONCURRENTLY`.",

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import StatementFacts
-from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 
 
 @rule(
     code="AS001",
     name="parse-error",
-    severity=Severity.ERROR,
     category=Category.WILL_FAIL,
     summary="The statement is not valid PostgreSQL",
     what="A statement PostgreSQL's parser (through pglast) rejects.",
@@ -43,7 +42,6 @@ def _reported_by_checker(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit
 rule(
     code="AS002",
     name="optout-without-reason",
-    severity=Severity.ERROR,
     category=Category.INPUT,
     summary="An opt-out gives no reason",
     what="An `alembic-safe: allow ...` comment, an `alembic_safe_allow` entry or an `allow()` "
@@ -62,7 +60,6 @@ rule(
 rule(
     code="AS003",
     name="unknown-rule-in-optout",
-    severity=Severity.ERROR,
     category=Category.INPUT,
     summary="An opt-out names a rule that does not exist",
     what="An opt-out naming a code or name that is not in the catalog.",

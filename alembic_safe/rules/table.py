@@ -11,7 +11,7 @@ from alembic_safe.analysis.facts import (
     TableRewriteCommand,
     Truncate,
 )
-from alembic_safe.rules.base import Category, Hit, RuleContext, Severity, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import actions, rel, strong_locks
 
 
@@ -31,7 +31,6 @@ _REPACK = (
     code="AS401",
     name="vacuum-full",
     on=(TableRewriteCommand,),
-    severity=Severity.ERROR,
     category=Category.REWRITE,
     summary="VACUUM FULL rewrites the table under ACCESS EXCLUSIVE",
     what="`VACUUM FULL` of an existing table.",
@@ -57,7 +56,6 @@ def vacuum_full(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS402",
     name="cluster",
     on=(TableRewriteCommand,),
-    severity=Severity.ERROR,
     category=Category.REWRITE,
     summary="CLUSTER rewrites the table under ACCESS EXCLUSIVE",
     what="`CLUSTER` of an existing table.",
@@ -82,7 +80,6 @@ def cluster(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS403",
     name="set-logged-unlogged",
     on=(TableRewriteCommand,),
-    severity=Severity.ERROR,
     category=Category.REWRITE,
     summary="SET LOGGED / SET UNLOGGED rewrites the table",
     what="`ALTER TABLE ... SET LOGGED` or `SET UNLOGGED` on an existing table.",
@@ -109,7 +106,6 @@ def set_logged_unlogged(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]
     code="AS404",
     name="set-tablespace",
     on=(TableRewriteCommand,),
-    severity=Severity.ERROR,
     category=Category.REWRITE,
     summary="SET TABLESPACE copies the table under ACCESS EXCLUSIVE",
     what="`ALTER TABLE ... SET TABLESPACE` on an existing table.",
@@ -134,7 +130,6 @@ def set_tablespace(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS405",
     name="lock-table",
     on=(LockTable,),
-    severity=Severity.WARNING,
     category=Category.BRIEF_LOCK,
     summary="LOCK TABLE in a mode that blocks writes",
     what="An explicit `LOCK TABLE` in SHARE mode or stronger on an existing table.",
@@ -165,7 +160,6 @@ def lock_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     code="AS406",
     name="truncate",
     on=(Truncate,),
-    severity=Severity.ERROR,
     category=Category.DATA_LOSS,
     summary="TRUNCATE deletes every row under ACCESS EXCLUSIVE",
     what="`TRUNCATE` of an existing table.",
@@ -191,7 +185,6 @@ def truncate(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS407",
     name="refresh-materialized-view-not-concurrent",
-    severity=Severity.WARNING,
     category=Category.LOCK,
     summary="REFRESH MATERIALIZED VIEW without CONCURRENTLY",
     what="`REFRESH MATERIALIZED VIEW` of an existing view without `CONCURRENTLY`.",
@@ -220,7 +213,6 @@ def refresh_materialized_view(stmt: StatementFacts, ctx: RuleContext) -> Iterato
     code="AS408",
     name="detach-partition-not-concurrent",
     on=(TableRewriteCommand,),
-    severity=Severity.WARNING,
     category=Category.BRIEF_LOCK,
     summary="DETACH PARTITION without CONCURRENTLY (PostgreSQL 14+)",
     what="`ALTER TABLE ... DETACH PARTITION` without `CONCURRENTLY` on PostgreSQL 14 or later.",

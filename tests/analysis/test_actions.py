@@ -189,8 +189,12 @@ def test_validated_check_does_not_help_before_pg12() -> None:
 FLAGS: list[tuple[str, bool, bool]] = [
     # sql, destroys_data, breaks_running_code
     ("DROP TABLE t", True, True),
-    ("DROP SCHEMA s", True, False),
-    ("DROP TYPE e", True, False),
+    ("DROP SCHEMA s", False, False),  # refused unless empty
+    ("DROP SCHEMA s CASCADE", True, False),
+    ("DROP TYPE e", False, False),  # refused while a column uses it
+    ("DROP TYPE e CASCADE", True, False),
+    ("DROP DOMAIN d", False, False),
+    ("DROP SEQUENCE s", True, False),
     ("DROP VIEW v", False, True),
     ("DROP FUNCTION f()", False, False),
     ("DROP FUNCTION f() CASCADE", True, False),
@@ -199,6 +203,8 @@ FLAGS: list[tuple[str, bool, bool]] = [
     ("DELETE FROM t", True, False),
     ("DELETE FROM t WHERE id = 1", False, False),
     ("ALTER TABLE t DROP COLUMN a", True, True),
+    ("ALTER TABLE t DROP CONSTRAINT c", False, False),
+    ("ALTER TABLE t DROP CONSTRAINT c CASCADE", True, False),
     ("ALTER TABLE t RENAME TO u", False, True),
     ("ALTER TABLE t RENAME COLUMN a TO b", False, True),
     ("ALTER VIEW v RENAME TO w", False, True),

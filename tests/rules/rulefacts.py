@@ -17,6 +17,9 @@ from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
 from alembic_safe.rules.base import Finding, OptOut
 
+#: every rule of the catalog, style included (the default selection leaves style out)
+EVERY_RULE = Settings(select=("ALL",))
+
 T = Relation("claims")
 USERS = Relation("users")
 
@@ -60,9 +63,10 @@ class Case:
 def run(stmts: list[StatementFacts], *, pg_version: int = 15, settings: Settings | None = None,
         lock_timeout_managed: bool = False, optouts: list[OptOut] | None = None,
         ) -> list[Finding]:
-    """Check ``stmts`` in order, renumbering index and line so positions are distinct."""
+    """Check ``stmts`` in order (every rule unless ``settings`` say otherwise), renumbering
+    index and line so positions are distinct."""
     context = AnalysisContext(pg_version=pg_version, lock_timeout_managed=lock_timeout_managed)
-    checker = Checker(settings or Settings(), context, path="m.sql", optouts=optouts or ())
+    checker = Checker(settings or EVERY_RULE, context, path="m.sql", optouts=optouts or ())
     numbered = [
         StatementFacts(**{**s.__dict__, "index": i, "position": Position(i + 1, 1)})
         for i, s in enumerate(stmts)

@@ -39,6 +39,7 @@ EXPECTED = [
     (5, "AS601"),  # UPDATE of the table locked at line 3, same transaction
     (5, "AS602"),
     (6, "AS101"),  # AS808 only once per transaction
+    (6, "AS810"),  # the index build on users while claims is locked (line 3)
     (7, "AS807"),  # BEGIN inside the open transaction
     (10, "AS801"),  # SET LOCAL ended at COMMIT; the session SET comes at line 11
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from rulefacts import USERS, Case, T, lock, run, stmt
 
@@ -16,6 +18,7 @@ from alembic_safe.analysis.facts import (
     CreateIndex,
     CreateTable,
     DropColumn,
+    DropConstraint,
     DropObject,
     LockMode,
     LockTable,
@@ -288,6 +291,20 @@ CASES = [
          True),
     Case("drop schema", "AS508",
          [stmt(DropObject(Relation("s"), object_kind="schema"), kind="DROP SCHEMA")], False),
+    # AS510 drop-cascade
+    Case("drop type cascade", "AS510",
+         [stmt(DropObject(Relation("claim_status"), object_kind="type", cascade=True))], True),
+    Case("drop schema cascade", "AS510",
+         [stmt(DropObject(Relation("s"), object_kind="schema", cascade=True))], True),
+    Case("drop column cascade", "AS510",
+         [stmt(DropColumn(T, column="legacy", cascade=True), locks=(lock(T),))], True),
+    Case("drop constraint cascade", "AS510",
+         [stmt(DropConstraint(T, name="claims_pkey", cascade=True), locks=(lock(T),))], True),
+    Case("drop without cascade", "AS510",
+         [stmt(DropObject(Relation("s"), object_kind="schema")),
+          stmt(DropColumn(T, column="legacy"), locks=(lock(T),))], False),
+    Case("cascade drop of what the input created", "AS510",
+         [stmt(DropObject(NEW, object_kind="table", cascade=True, is_new=True))], False),
     # AS601 backfill-in-ddl-transaction
     Case("backfill after ddl", "AS601", [begin(1), alter(txn=1), update(txn=1)], True),
     Case("insert select after ddl", "AS601",
@@ -368,6 +385,40 @@ CASES = [
          [begin(1), alter(txn=1), stmt(CreateIndex(T, index="ix", columns=("status",)),
                                        kind="CREATE INDEX", locks=(lock(T, SHARE),), txn=1)],
          True),
+    Case("index build on another table is left to AS810", "AS808",
+         [begin(1), alter(txn=1), stmt(CreateIndex(USERS, index="ix", columns=("email",)),
+                                       kind="CREATE INDEX", locks=(lock(USERS, SHARE),), txn=1)],
+         False),
+    # AS810 long-work-after-access-exclusive
+    Case("index build on another table", "AS810",
+         [begin(1), alter(txn=1), stmt(CreateIndex(USERS, index="ix", columns=("email",)),
+                                       kind="CREATE INDEX", locks=(lock(USERS, SHARE),), txn=1)],
+         True),
+    Case("full update of another table", "AS810",
+         [begin(1), alter(txn=1), update(USERS, txn=1)], True),
+    Case("insert ... select from another table", "AS810",
+         [begin(1), alter(txn=1),
+          stmt(ModifyRows(NEW, command="INSERT", from_select=True, is_new=True), kind="INSERT",
+               locks=(lock(NEW, LockMode.ROW_EXCLUSIVE, new=True),
+                      lock(USERS, LockMode.ACCESS_SHARE)), txn=1)], True),
+    Case("rewrite of another table", "AS810",
+         [begin(1), alter(txn=1),
+          replace(stmt(TableRewriteCommand(USERS, command="SET LOGGED"), locks=(lock(USERS, AE),),
+                       txn=1), rewrites=(USERS,))], True),
+    Case("a few rows of another table", "AS810",
+         [begin(1), alter(txn=1), update(USERS, txn=1, has_where=True)], False),
+    Case("index build on the locked table is AS101's", "AS810",
+         [begin(1), alter(txn=1), stmt(CreateIndex(T, index="ix", columns=("status",)),
+                                       kind="CREATE INDEX", locks=(lock(T, SHARE),), txn=1)],
+         False),
+    Case("index build on a table created in the input", "AS810",
+         [begin(1), alter(txn=1), stmt(CreateIndex(NEW, index="ix", columns=("a",), is_new=True),
+                                       kind="CREATE INDEX", locks=(lock(NEW, SHARE, new=True),),
+                                       txn=1)], False),
+    Case("index build after commit", "AS810",
+         [begin(1), alter(txn=1), stmt(CreateIndex(USERS, index="ix", columns=("email",)),
+                                       kind="CREATE INDEX", locks=(lock(USERS, SHARE),), txn=2)],
+         False),
     Case("unknown work after the lock", "AS808",
          [begin(1), alter(txn=1), stmt(OtherStatement(None, command="DO"), kind="DO", txn=1)],
          True),

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from rulefacts import T, lock, run, stmt
+from rulefacts import EVERY_RULE, T, lock, run, stmt
 from test_rule_cases import CASES
 from test_rules_sql import TRAPS
 
@@ -28,7 +28,6 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
 )
 from alembic_safe.checking import Checker
-from alembic_safe.config import Settings
 from alembic_safe.rules import all_rules
 from alembic_safe.rules.base import Finding, Rule, RuleContext
 
@@ -83,7 +82,7 @@ class _EveryRule(Checker):
 
 def _check(checker_class: type[Checker], context: AnalysisContext,
            stmts: list[StatementFacts]) -> list[Finding]:
-    return checker_class(Settings(), context, path="m.sql").check_all(stmts)
+    return checker_class(EVERY_RULE, context, path="m.sql").check_all(stmts)
 
 
 @pytest.mark.parametrize(("context", "stmts"), [s[1:] for s in SEQUENCES],

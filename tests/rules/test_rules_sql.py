@@ -25,7 +25,7 @@ EXAMPLE_PG = {"AS701": 11, "AS408": 14}
 def lint(sql: str, **context: Any) -> list[Finding]:
     assert analyze is not None
     ctx = AnalysisContext(**context)
-    return Checker(Settings(), ctx, path="t.sql").check_all(analyze(sql, ctx))
+    return Checker(Settings(select=("ALL",)), ctx, path="t.sql").check_all(analyze(sql, ctx))
 
 
 def failing(findings: list[Finding]) -> set[str]:
