@@ -105,6 +105,7 @@ def test_unknown_override_names_configure(tmp_path: Path) -> None:
         ('drift_gate = "yes"', r"drift_gate must be true or false, got 'yes'"),
         ('select = "AS101"', r"select must be a list"),
         ("select = [101]", r"select must be a list of rule codes or names"),
+        ('extend_select = ["style", 3]', r"extend_select must be a list of rule codes or names"),
         ('render = "yaml"', r"render must be one of ops, sql, sql-files"),
         ('severity = { AS101 = "fatal" }', r"severity.AS101 must be one of error, warning, off"),
         ("small_table_rows = -1", r"small_table_rows must be 0 or more"),
@@ -165,10 +166,12 @@ def test_lists_become_tuples_and_tables_dicts(tmp_path: Path) -> None:
     write_pyproject(
         tmp_path,
         'select = ["AS1", "AS2"]\nignore = ["AS801"]\nbaseline = "0002"\n'
+        'extend-select = ["style"]\n'
         '[tool.alembic_safe.severity]\nAS101 = "warning"',
     )
     settings = load_settings(tmp_path)
     assert settings.select == ("AS1", "AS2")
+    assert settings.extend_select == ("style",)
     assert settings.ignore == ("AS801",)
     assert settings.severity == {"AS101": "warning"}
     assert settings.baseline == "0002"

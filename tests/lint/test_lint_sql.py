@@ -103,6 +103,23 @@ def test_select_and_ignore(lint: Lint, write: Write) -> None:
     assert (run.code, run.codes()) == (0, [])
 
 
+def test_style_rules_run_only_when_selected(lint: Lint, write: Write, project: Path) -> None:
+    write("m.sql", "SET lock_timeout = '3s';\nCREATE TABLE notes (id serial PRIMARY KEY, "
+          "title varchar(80));\n")
+    assert lint("m.sql", "--format", "json").codes() == []
+    run = lint("m.sql", "--format", "json", "--extend-select", "style")
+    assert (run.code, sorted(run.codes())) == (0, ["AS802", "AS803"])
+    assert lint("m.sql", "--format", "json", "--extend-select", "AS803").codes() == ["AS803"]
+    # the project's extend_select applies; --select replaces it, --extend-select adds to it
+    write("app/pyproject.toml", "[tool.alembic_safe]\nextend_select = ['AS802']\n")
+    write("app/alembic.ini", "[alembic]\n")
+    config = ("-c", "app/alembic.ini", "--format", "json")
+    assert lint("m.sql", *config).codes() == ["AS802"]
+    assert lint("m.sql", *config, "--select", "AS803").codes() == ["AS803"]
+    assert sorted(lint("m.sql", *config, "--extend-select", "prefer-text-over-varchar")
+                  .codes()) == ["AS802", "AS803"]
+
+
 def test_unknown_rule_is_usage_error(lint: Lint, write: Write) -> None:
     write("m.sql", INDEX)
     run = lint("m.sql", "--select", "AS1O1")
@@ -208,7 +225,8 @@ def test_config_error_is_one_line(lint: Lint, write: Write) -> None:
 def test_help(lint: Lint) -> None:
     run = lint("--help")
     assert run.code == 0
-    for option in ("--format", "--pg-version", "--changed-since", "--select", "--ignore",
+    for option in ("--format", "--pg-version", "--changed-since", "--select", "--extend-select",
+                   "--ignore",
                    "--assume-in-transaction", "--downgrade", "--config"):
         assert option in run.out
 
