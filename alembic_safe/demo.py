@@ -170,10 +170,10 @@ def step_optout(demo: Demo) -> None:
 def step_backfill(demo: Demo) -> None:
     seed_untrimmed_payers(demo.url, 2000)
     print("Inserted 2000 payers whose names carry stray spaces")
-    unsafe = demo.lint("unsafe_examples/trim_payer_names_unsafe.py", expect_ok=True)
+    unsafe = demo.lint("unsafe_examples/trim_payer_names_unsafe.py", expect_ok=False)
     if "AS602" not in unsafe:
         raise StepFailed("lint did not report the one-statement UPDATE (AS602)")
-    ok("lint warns: one UPDATE of every row, in one transaction (AS602)")
+    ok("lint fails it: one UPDATE locks every row until it commits (AS602, an error)")
     target = demo.add_example("trim_payer_names_fixed.py", "0003_trim_payer_names.py",
                               "alembic_safe.backfill")
     applied = demo.alembic("upgrade", "head")

@@ -208,7 +208,7 @@ def test_hygiene_warnings_in_op_forms(lint: Lint, write: Write) -> None:
         op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True))
         op.add_column("users", sa.Column("note", sa.Text()))
     """))
-    run = lint("m.py", "--format", "json")
+    run = lint("m.py", "--format", "json", "--extend-select", "style")
     assert run.code == 0
     assert sorted((f["rule"], f["line"]) for f in run.json()["findings"]) == [
         ("AS801", 9), ("AS802", 8)]

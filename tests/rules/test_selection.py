@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,12 +12,17 @@ import pytest
 from alembic_safe.analysis import analyze
 from alembic_safe.analysis.facts import AnalysisContext
 from alembic_safe.checking import Checker
-from alembic_safe.config import Settings
+from alembic_safe.config import Settings, merge
 from alembic_safe.errors import ConfigError
 from alembic_safe.rules import all_rules
 from alembic_safe.rules.base import Severity
 from alembic_safe.rules.policy import Category
 from alembic_safe.rules.selection import ALWAYS_SELECTED, resolve, select
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 #: an index build (AS101 error, AS801 warning) on a table whose new column is varchar (AS803)
 SQL = ("ALTER TABLE claims ADD COLUMN number varchar(20);\n"
@@ -90,3 +98,23 @@ def test_unknown_selectors_are_config_errors(settings: dict[str, Any], message: 
 
 def test_categories_are_written_with_dashes_or_underscores() -> None:
     assert resolve(["data_loss"], "select") == resolve(["data-loss"], "select") != set()
+
+
+def _documented_examples() -> list[dict[str, Any]]:
+    """The [tool.alembic_safe] tables of the TOML examples in docs/configuration.md."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    start = page.index("\n## Selecting rules\n")
+    section = page[start:page.index("\n## ", start + 1)]
+    blocks = re.findall(r"^```toml\n(.*?)^```", section, re.S | re.M)
+    return [tomllib.loads(block)["tool"]["alembic_safe"] for block in blocks]
+
+
+def test_documented_examples_select_what_they_say() -> None:
+    style_too, safety_only = _documented_examples()
+    settings = merge(Settings(), style_too, "docs")
+    chosen = select(settings)
+    assert chosen.enabled == ({r.code for r in all_rules()} - {"AS806"})
+    assert chosen.severity == {"AS802": Severity.ERROR}
+    enabled = select(merge(Settings(), safety_only, "docs")).enabled
+    assert enabled == {r.code for r in all_rules() if r.category in (
+        Category.LOCK, Category.REWRITE, Category.WILL_FAIL)} | ALWAYS_SELECTED

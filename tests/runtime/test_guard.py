@@ -17,8 +17,9 @@ UNSAFE_INDEX = 'op.create_index("ix_users_email", "users", ["email"])'
 def test_unsafe_migration_is_refused_and_nothing_applied(project: Project) -> None:
     project.migration("a1", 'op.add_column("users", sa.Column("age", sa.Integer()))')
     assert project.alembic("upgrade", "a1").returncode == 0
-    path = project.migration("b2", f'op.execute("UPDATE users SET age = 1")\n{UNSAFE_INDEX}',
-                             down="a1")
+    path = project.migration(
+        "b2", f'op.execute("UPDATE users SET age = 1 WHERE age IS NULL")\n{UNSAFE_INDEX}',
+        down="a1")
     result = project.alembic("upgrade", "head")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
@@ -301,10 +302,19 @@ def test_dry_run_reports_and_applies_nothing(project: Project) -> None:
 
 def test_warning_is_printed_and_the_migration_goes_on(project: Project) -> None:
     project.migration("a1", 'op.add_column("users", sa.Column("note", sa.String(20)))')
+    project.settings(extend_select='["style"]')  # the style rules run only when selected
     result = project.alembic("upgrade", "head")
     assert result.returncode == 0, result.stderr
     assert "warning: revision a1" in result.stderr
     assert "AS803 (prefer-text-over-varchar)" in result.stderr
+    assert project.version() == "a1"
+
+
+def test_style_rules_stay_quiet_by_default(project: Project) -> None:
+    project.migration("a1", 'op.add_column("users", sa.Column("note", sa.String(20)))')
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "AS803" not in result.stderr and "warning" not in result.stderr
     assert project.version() == "a1"
 
 
