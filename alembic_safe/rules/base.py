@@ -18,6 +18,10 @@ A rule module defines rules with :func:`rule`::
             ...
             yield Hit(message="...", help="...")
 
+A rule declares no severity: the policy (:mod:`alembic_safe.rules.policy`) gives every rule of a
+category the same one, so one rule always reports one severity. Where the harm differs by case,
+the cases are two rules (AS503 drop-type and AS510 drop-cascade; AS808 and AS810).
+
 Rules read facts only. The checker (``alembic_safe.checking``) turns hits into
 :class:`Finding` objects and applies configuration and opt-outs.
 

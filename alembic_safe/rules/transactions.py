@@ -170,8 +170,8 @@ class AccessExclusiveHeld(Memo):
     op_example=(
         'op.add_column("claims", sa.Column("note", sa.Text()))\n'
         'op.add_column("users", sa.Column("nickname", sa.Text()))',
-        '# one migration per locked table, or with transaction_per_migration:\n'
-        'op.add_column("claims", sa.Column("note", sa.Text()))',
+        'op.add_column("claims", sa.Column("note", sa.Text()))\n'
+        "# users' column in the next migration (env.py: transaction_per_migration=True)",
     ),
     seen_in=("Eugene E4 (lock held across statements)",),
     memos=(AccessExclusiveHeld,),
