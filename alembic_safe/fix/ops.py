@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.compiler import BIND_PARAMS, BIND_PARAMS_ESC
 
 from alembic_safe.fix.model import (
     AddConstraint,
@@ -40,8 +40,17 @@ def _call(function: str, *args: object, **kwargs: object) -> str:
     """``function(args..., key=value...)`` with every value quoted by :func:`py`; keyword
     arguments whose value is None are left out."""
     parts = [_source(a) for a in args]
-    parts += [f"{k}={_source(v)}" for k, v in kwargs.items() if v is not None]
+    parts += [f"{k}={_source(_schema(v) if k.endswith('schema') else v)}"
+              for k, v in kwargs.items() if v is not None]
     return f"{function}({', '.join(parts)})"
+
+
+def _schema(value: object) -> object:
+    """A schema name for an op call: Alembic splits a plain string at dots (``a.b`` would be
+    two names), so a name with a dot is passed as ``sa.sql.quoted_name(..., quote=True)``."""
+    if isinstance(value, str) and "." in value:
+        return _Code(f"sa.sql.quoted_name({py(value)}, quote=True)")
+    return value
 
 
 def _source(value: object) -> str:
@@ -50,9 +59,10 @@ def _source(value: object) -> str:
 
 def execute(sql: str) -> str:
     """``op.execute(...)`` of ``sql`` (a triple-quoted string when it spans lines). SQLAlchemy's
-    ``text()`` reads ``:name`` as a bind parameter, even inside quoted names: such colons are
-    escaped with a backslash, found with SQLAlchemy's own pattern."""
-    sql = TextClause._bind_params_regex.sub(lambda m: "\\" + m.group(0), sql)
+    ``text()`` reads ``:name`` as a bind parameter and ``\\:name`` as an escaped colon, even
+    inside quoted names: both get one more backslash, found with SQLAlchemy's own patterns."""
+    for pattern in (BIND_PARAMS_ESC, BIND_PARAMS):
+        sql = pattern.sub(lambda m: "\\" + m.group(0), sql)
     if "\n" in sql and '"""' not in sql and "\\" not in sql and not sql.endswith('"'):
         return f'op.execute(\n    """\n{sql}\n    """\n)'
     return f"op.execute({py(sql)})"
