@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, ExceptionContext
 
 from alembic_safe.analysis.facts import CreateIndex, Relation, StatementFacts
 from alembic_safe.analysis.names import qualified_key
+from alembic_safe.runtime import rerun
 from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks, invalid_index_exists
 from alembic_safe.runtime.guard import Guard, Refused, say
 from alembic_safe.runtime.retry import LockTimeout
@@ -57,6 +58,7 @@ def install(guard: Guard, connection: Connection) -> None:
     schema = connection.dialect.default_schema_name or "public"
     checks = NotNullChecks()  # shared by the whole run: definitions parse the same way
     session = SessionTimeouts()
+    reruns = rerun.Reruns(guard)  # statements whose object exists already (killed deploys)
 
     def existing_indexes(actions: list[CreateIndex]) -> list[CreateIndex]:
         """The concurrent builds whose index name is taken already (maybe by an INVALID
@@ -72,6 +74,8 @@ def install(guard: Guard, connection: Connection) -> None:
                             catalog=lambda: LiveCatalog(cursor.connection, checks))
         if facts is None:
             return
+        reruns.prepare(conn, context, facts, cursor.connection, in_transaction, parameters,
+                       schema)
         existing = existing_indexes(_concurrent_indexes(facts))
         for action in existing:
             if not in_transaction and invalid_index_exists(cursor, action.index or ""):
@@ -133,5 +137,6 @@ def install(guard: Guard, connection: Connection) -> None:
     for undoing in ("rollback", "rollback_savepoint"):
         event.listen(connection, undoing, session.forget)
     event.listen(connection, "before_cursor_execute", before)
+    rerun.install(connection)
     event.listen(connection, "after_cursor_execute", after)
     event.listen(connection.engine, "handle_error", failed)
