@@ -78,6 +78,7 @@ class _Statement:
     """What the checks of one statement need to know."""
 
     facts: StatementFacts
+    sql: str  # the statement as the server receives it
     dbapi: Any  # the migration's DB-API connection
     in_transaction: bool
     schema: str  # first schema of search_path, for unqualified names
@@ -105,8 +106,10 @@ class Reruns:
             self._script = migration.script
             self._attached = {}
             self._lookahead = Lookahead(migration.script, migration.analyzer.context)
-        notes = [self._skipped(_Statement(stmt, dbapi, in_transaction, schema))
-                 for stmt in facts]
+        doubled = _percents_doubled(context, parameters)
+        notes = [self._skipped(_Statement(
+            stmt, stmt.sql.replace("%%", "%") if doubled else stmt.sql, dbapi,
+            in_transaction, schema)) for stmt in facts]
         if not any(notes):
             return
         kept = [stmt.sql for stmt, note in zip(facts, notes, strict=True) if note is None]
@@ -154,7 +157,7 @@ class Reruns:
 
     def _index(self, action: CreateIndex, stmt: _Statement) -> _Present | None:
         assert action.index is not None and action.table is not None
-        wanted = index_definition(stmt.facts.sql)
+        wanted = index_definition(stmt.sql)
         if wanted is None:
             return None
         name = action.index
@@ -163,7 +166,7 @@ class Reruns:
             return None
         if found.kind is None:
             return self._carried(action, wanted, found, stmt)
-        asks = f"the statement asks for `{_one_line(stmt.facts.sql)}`"
+        asks = f"the statement asks for `{_one_line(stmt.sql)}`"
         if found.definition is None:
             what = _RELKINDS.get(found.kind, f"relation of kind {found.kind!r}")
             raise self._refused(stmt.facts, f"{name} already exists as a {what}, not an "
@@ -177,7 +180,7 @@ class Reruns:
                                 f"{name}, or build it CONCURRENTLY in autocommit_block() "
                                 "(the guard then rebuilds it), and run the migration again")
         same, why = self._same_index(wanted, found.definition, found.tablespace, stmt,
-                                     found.table_oid)
+                                     found.table_oid) if found.on_table else (False, "")
         if not same:
             raise self._refused(stmt.facts, f"index {name} already exists and is not what "
                                 f"the statement builds: it is `{found.definition}`"
@@ -219,9 +222,9 @@ class Reruns:
             if name in attaching and self._same_index(wanted, definition, None, stmt,
                                                       found.table_oid)[0]:
                 self._attached[(qualified_key(action.table, stmt.schema), action.index)] = name
-                return _Present(f"index {action.index}", f"valid and identical, as the index "
-                                f"of constraint {name} (an earlier run attached it with ADD "
-                                "CONSTRAINT ... USING INDEX, which renames it)")
+                return _Present(f"index {action.index}", f"as the index of constraint {name} "
+                                "(ADD CONSTRAINT ... USING INDEX renamed it in an earlier "
+                                "run), valid and identical")
         return None
 
     # ------------------------------------------------------------------ constraints
@@ -235,14 +238,14 @@ class Reruns:
         table_oid, existing = found
         if existing is None:
             return None
-        wanted = next((c for c in added_constraints(stmt.facts.sql) if c.name == name), None)
+        wanted = next((c for c in added_constraints(stmt.sql) if c.name == name), None)
         have = constraint_definition(existing.definition)
         on = f"constraint {name} on {action.table}"
         if wanted is None or have is None:
             return None  # not parsed: PostgreSQL reports "already exists"
         if wanted.using_index is not None:
             return self._attach(action, wanted, have, existing, table_oid, stmt)
-        asks = f"the statement asks for `{_one_line(stmt.facts.sql)}`"
+        asks = f"the statement asks for `{_one_line(stmt.sql)}`"
         if have.kind is wanted.kind and wanted.validated and not existing.validated:
             raise self._refused(stmt.facts, f"{on} already exists NOT VALID and the "
                                 "statement adds it validated: validate it (ALTER TABLE "
@@ -294,7 +297,7 @@ class Reruns:
                 != (have.deferrable, have.initially_deferred):
             raise self._refused(stmt.facts, f"{on} already exists and is not what the "
                                 f"statement adds: it is `{existing.definition}`, the "
-                                f"statement asks for `{_one_line(stmt.facts.sql)}`. Nothing "
+                                f"statement asks for `{_one_line(stmt.sql)}`. Nothing "
                                 "was dropped: drop or rename the existing constraint, or "
                                 "change the migration, then run it again")
         if existing.index == index:
@@ -317,7 +320,7 @@ class Reruns:
 
     def _enum_value(self, action: AlterEnum, stmt: _Statement) -> _Present | None:
         assert action.table is not None
-        added = enum_addition(stmt.facts.sql)
+        added = enum_addition(stmt.sql)
         labels = catalog.enum_labels(stmt.dbapi, action.table)
         if added is None or labels is None or added.value not in labels:
             return None
@@ -334,6 +337,15 @@ class Reruns:
         raise self._refused(stmt.facts, f"{value} already exists, but not {where} as the "
                             f"statement asks: the values are {order}. Enum values cannot be "
                             "moved: change the migration, then run it again")
+
+
+def _percents_doubled(context: Any, parameters: Any) -> bool:
+    """Whether the driver will read ``%%`` as ``%`` in this execution's text: with the
+    format paramstyles (psycopg, psycopg2), SQLAlchemy doubles a literal ``%`` for any
+    execution sent with a parameter collection, even an empty one. (With parameters, the
+    guard has already inlined them, which undoes the doubling.)"""
+    return (not parameters and not getattr(context, "no_parameters", False)
+            and context.dialect.paramstyle in ("format", "pyformat"))
 
 
 def _concerned(action: Action) -> bool:

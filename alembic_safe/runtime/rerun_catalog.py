@@ -20,7 +20,7 @@ _DEFAULT_TABLESPACE = ("(SELECT t.spcname FROM pg_tablespace t JOIN pg_database 
                        "ON d.dattablespace = t.oid WHERE d.datname = current_database())")
 
 _INDEX = f"""
-SELECT t.oid, r.relkind, i.indisvalid, i.indrelid::regclass::text,
+SELECT t.oid, r.relkind, i.indisvalid, i.indrelid = t.oid,
        CASE WHEN r.relkind IN ('i', 'I') THEN pg_get_indexdef(r.oid) END,
        coalesce(s.spcname, {_DEFAULT_TABLESPACE}),
        CASE WHEN %s THEN ARRAY(
@@ -48,7 +48,8 @@ WHERE t.oid = to_regclass(%s)
 """
 _PRIMARY_KEY = """
 SELECT c.oid, ARRAY(
-  SELECT a.attname::text FROM pg_constraint k, unnest(k.conkey) WITH ORDINALITY AS u(n, o)
+  SELECT a.attname::text
+  FROM pg_constraint k CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS u(n, o)
   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n
   WHERE k.conrelid = c.oid AND k.contype = 'p' ORDER BY u.o)
 FROM pg_class c WHERE c.oid = to_regclass(%s)
@@ -93,8 +94,8 @@ class NameInSchema:
     #: pg_class.relkind of the relation holding the name; None when the name is free
     kind: str | None
     valid: bool
-    #: the table of the existing index (regclass text), None when it is not an index
-    index_table: str | None
+    #: the existing index is on this table
+    on_table: bool
     definition: str | None  # pg_get_indexdef
     tablespace: str | None  # the index's tablespace (the database's default when 0)
     #: the table's UNIQUE / PRIMARY KEY constraints and their indexes' definitions
@@ -108,8 +109,8 @@ def index_name(connection: Any, table: Relation, name: str,
     found = rows(connection, _INDEX, (constraints, constraints, name, quoted(table)))
     if not found:
         return None
-    oid, kind, valid, index_table, definition, tablespace, names, definitions = found[0]
-    return NameInSchema(int(oid), kind, bool(valid), index_table, definition, tablespace,
+    oid, kind, valid, on_table, definition, tablespace, names, definitions = found[0]
+    return NameInSchema(int(oid), kind, bool(valid), bool(on_table), definition, tablespace,
                         tuple(zip(names or (), definitions or (), strict=True)))
 
 
