@@ -36,14 +36,20 @@ _KINDS = {
     ConstrType.CONSTR_EXCLUSION: ConstraintKind.EXCLUDE,
     ConstrType.CONSTR_NOTNULL: ConstraintKind.NOT_NULL,
 }
+#: fields that hold a position in the source text (``location``, ``list_start``, ...)
+_POSITIONS = frozenset(
+    name for cls in vars(ast).values()
+    if isinstance(slots := getattr(cls, "__slots__", None), dict)
+    for name, info in slots.items() if info.c_type == "ParseLoc")
 #: IndexStmt fields that do not change the index (the table is compared by the catalog)
 _INDEX_NOISE = frozenset({"idxname", "relation", "concurrent", "if_not_exists", "tableSpace",
                           "idxcomment", "reset_default_tblspc", "transformed", "oldNumber",
                           "oldCreateSubid", "oldFirstRelfilelocatorSubid"})
-#: Constraint fields compared apart (validity, names, the referenced table) or not at all
+#: Constraint fields compared apart (validity, names, the referenced table, the storage
+#: parameters of its index, which pg_get_constraintdef does not print) or not at all
 _CONSTRAINT_NOISE = frozenset({"conname", "skip_validation", "initially_valid", "indexname",
                                "indexspace", "reset_default_tblspc", "pktable", "pk_attrs",
-                               "location"})
+                               "options"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class ConstraintDefinition:
     #: FOREIGN KEY: the referenced table and columns as written (none: its primary key)
     references: Relation | None
     referenced_columns: tuple[str, ...]
+    #: storage parameters of its index (``WITH (fillfactor=70)``) as ``name=value``, sorted
+    storage: tuple[str, ...]
     deferrable: bool
     initially_deferred: bool
     shape: Shape = field(repr=False)
@@ -110,22 +118,33 @@ def _plain(value: Any) -> Shape:
     if isinstance(value, dict):
         if "#" in value:
             return value["name"]
-        return {k: _plain(v) for k, v in value.items() if k != "location"}
+        return {k: _plain(v) for k, v in value.items() if k not in _POSITIONS}
     if isinstance(value, (list, tuple)):
         return tuple(_plain(v) for v in value)
     return value
 
 
 def _option(element: Shape) -> Shape:
-    """A storage parameter with its value as text: ``fillfactor=70`` is ``fillfactor='70'``."""
+    """A storage parameter with its value as the text PostgreSQL keeps in reloptions:
+    ``fillfactor=70`` and ``fillfactor='70'`` are ``70``, a bare word is itself
+    (``deduplicate_items=off``), no value is ``true``."""
     arg = element.get("arg")
+    text: str | None = "true" if arg is None else None
     if isinstance(arg, dict):
+        names = arg.get("names", ())
+        if arg.get("@") == "TypeName" and len(names) == 1:
+            text = names[0].get("sval")
         for key in ("ival", "sval", "fval", "boolval"):
             if key in arg:
                 value = arg[key]
                 text = str(value).lower() if isinstance(value, bool) else str(value)
-                return {**element, "arg": text, "defaction": None}
-    return {**element, "defaction": None}
+    return {**element, "arg": text if text is not None else arg, "defaction": None}
+
+
+def _storage(options: Shape) -> tuple[str, ...]:
+    """Storage parameters as ``pg_class.reloptions`` lists them (``fillfactor=70``)."""
+    return tuple(sorted(f"{o['defname']}={o['arg']}" for o in options
+                        if isinstance(o.get("arg"), str)))
 
 
 def _element(element: Shape) -> Shape:
@@ -171,7 +190,6 @@ def index_definition(sql: str) -> IndexDefinition | None:
 def _constraint(node: ast.Constraint) -> ConstraintDefinition:
     data = _plain(node(skip_none=True))
     shape = {k: v for k, v in data.items() if k not in _CONSTRAINT_NOISE}
-    shape["options"] = tuple(_option(o) for o in shape.get("options", ()))
     for key in ("exclusions", "keys", "including"):
         if key in shape:
             shape[key] = tuple(tuple(_element(e) for e in item) if isinstance(item, tuple)
@@ -181,7 +199,9 @@ def _constraint(node: ast.Constraint) -> ConstraintDefinition:
         name=node.conname, kind=kind, validated=not node.skip_validation,
         using_index=node.indexname,
         references=_relation(node.pktable) if node.pktable is not None else None,
-        referenced_columns=_names(node.pk_attrs), deferrable=bool(node.deferrable),
+        referenced_columns=_names(node.pk_attrs),
+        storage=_storage(tuple(_option(o) for o in data.get("options", ()))),
+        deferrable=bool(node.deferrable),
         initially_deferred=bool(node.initdeferred), shape=shape, node=node)
 
 

@@ -273,6 +273,8 @@ class Reruns:
                     and target[0] == existing.referenced_oid
                     and (wanted.referenced_columns or target[1])
                     == existing.referenced_columns), ""
+        if wanted.storage != existing.storage:
+            return False, ""
         if wanted.shape == have.shape:
             return True, ""
         probe = probe_constraint(wanted, catalog.SCRATCH, f"{catalog.SCRATCH}_constraint")

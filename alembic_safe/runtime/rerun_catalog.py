@@ -37,7 +37,8 @@ WHERE t.oid = to_regclass(%s)
 """
 _CONSTRAINT = """
 SELECT t.oid, k.contype::text, k.convalidated, pg_get_constraintdef(k.oid),
-       CASE WHEN k.contype IN ('p', 'u', 'x') THEN x.relname::text END, k.confrelid,
+       CASE WHEN k.contype IN ('p', 'u', 'x') THEN x.relname::text END,
+       CASE WHEN k.contype IN ('p', 'u', 'x') THEN x.reloptions END, k.confrelid,
        ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY AS u(n, o)
              JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n
              ORDER BY u.o)
@@ -120,6 +121,7 @@ class ExistingConstraint:
     validated: bool
     definition: str  # pg_get_constraintdef
     index: str | None  # the index of a PRIMARY KEY / UNIQUE / EXCLUDE constraint
+    storage: tuple[str, ...]  # that index's storage parameters (reloptions), sorted
     referenced_oid: int  # FOREIGN KEY: the referenced table (0 otherwise)
     referenced_columns: tuple[str, ...]
 
@@ -131,11 +133,12 @@ def constraint(connection: Any, table: Relation,
     found = rows(connection, _CONSTRAINT, (name, quoted(table)))
     if not found:
         return None
-    oid, kind, validated, definition, index, referenced, columns = found[0]
+    oid, kind, validated, definition, index, storage, referenced, columns = found[0]
     if kind is None:
         return int(oid), None
     return int(oid), ExistingConstraint(kind, bool(validated), definition, index,
-                                        int(referenced or 0), tuple(columns or ()))
+                                        tuple(sorted(storage or ())), int(referenced or 0),
+                                        tuple(columns or ()))
 
 
 def primary_key(connection: Any, table: Relation) -> tuple[int, tuple[str, ...]] | None:

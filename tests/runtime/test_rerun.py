@@ -83,7 +83,8 @@ def test_existing_index_skipped_inside_the_transaction_and_in_part_of_a_text(
     project.migration("a1", """
         with alembic_safe.allow("AS101", reason="users and tags are tiny"):
             op.create_index("ix_users_email", "users", ["email"])
-            op.execute("CREATE INDEX ix_tags_name ON tags (name); CREATE INDEX ix_tags_id ON tags (id)")
+            op.execute("CREATE INDEX ix_tags_name ON tags (name); "
+                       "CREATE INDEX ix_tags_id ON tags (id)")
     """)
     result = project.alembic("upgrade", "head")
     assert result.returncode == 0, result.stderr
