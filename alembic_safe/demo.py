@@ -3,9 +3,9 @@
 Starts the embedded PostgreSQL server, makes a fresh database, copies
 ``examples/billing`` to a temporary directory and runs the real ``alembic`` and
 ``alembic-safe`` commands on it: upgrade, lint, a refused unsafe migration and its
-safe fix, an opt-out with a reason (dry run first), a batched backfill, then
-``alembic check`` passing and failing. A step runs only once the feature it shows exists.
-Exits 1 when a step does not behave as narrated. Leaves no server or directory behind.
+safe fix, the re-run of a deploy killed after its index build, an opt-out with a reason
+(dry run first), a batched backfill, then ``alembic check`` passing and failing. A step
+runs only once the feature it shows exists. Exits 1 when a step does not behave as narrated. Leaves no server or directory behind.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from alembic_safe.demo_catalog import (
     alembic_revision,
     enum_values,
     index_is_valid,
+    run_autocommit,
     schema_summary,
     seed_untrimmed_payers,
     untrimmed_payers,
@@ -153,6 +154,21 @@ def step_guard(demo: Demo) -> None:
     demo.undo_example(target, " (the app's models do not have that index)")
 
 
+def step_rerun(demo: Demo) -> None:
+    target = demo.add_example("add_index_fixed.py", "0003_add_index.py",
+                              "CONCURRENTLY, autocommit block")
+    run_autocommit(demo.url, f"CREATE INDEX CONCURRENTLY {UNSAFE_INDEX} "
+                   "ON claim_line_items (cpt_code)")
+    print(f"Built {UNSAFE_INDEX} by hand: the state a deploy killed after the build, before "
+          "Alembic recorded 0003, leaves behind")
+    rerun = demo.alembic("upgrade", "head")
+    if (f"index {UNSAFE_INDEX} already exists, valid and identical: skipped (re-run)"
+            not in rerun or alembic_revision(demo.url) != "0003"):
+        raise StepFailed("the re-run did not skip the existing index and finish at 0003")
+    ok("the plain re-run finished at 0003: the index already built was skipped, not refused")
+    demo.undo_example(target)
+
+
 def step_optout(demo: Demo) -> None:
     target = demo.add_example("add_index_allowed.py", "0003_index_payers.py",
                               "AS101 allowed, with a reason")
@@ -224,6 +240,8 @@ STEPS = (
          lint_exists, "the alembic-safe lint command"),
     Step("alembic upgrade with an unsafe migration: refused by the runtime guard", step_guard,
          guard_exists, "the runtime guard"),
+    Step("a deploy killed after a concurrent index build: the plain re-run finishes",
+         step_rerun, guard_exists, "the runtime guard"),
     Step("an opt-out with a reason, first as a dry run", step_optout, guard_exists,
          "the runtime guard"),
     Step("a data change: one big UPDATE flagged, the batched backfill applied", step_backfill,

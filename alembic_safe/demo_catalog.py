@@ -81,6 +81,17 @@ def alembic_revision(url: str) -> str | None:
     return None if revision is None else str(revision)
 
 
+def run_autocommit(url: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE INDEX CONCURRENTLY, as a migration's
+    autocommit block does)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
 def seed_untrimmed_payers(url: str, count: int) -> None:
     """``count`` payers whose names carry stray spaces (what the backfill step cleans)."""
     with _connect(url) as connection:

@@ -15,7 +15,7 @@ def test_demo_runs_every_step() -> None:
     )
     output = result.stdout
     assert result.returncode == 0, output + result.stderr
-    assert "skipped" not in output
+    assert "skipped: not built yet" not in output
     assert "FAILED" not in result.stderr  # the demo's own verdict (alembic's output is indented)
     for line in (
         "== 1. alembic upgrade head on the example app",
@@ -26,16 +26,21 @@ def test_demo_runs_every_step() -> None:
         "== 3. alembic upgrade with an unsafe migration",
         "ok: refused before running: still at 0002, no index built",
         "ok: applied: at 0003, ix_claim_line_items_cpt_code built concurrently and valid",
-        "== 4. an opt-out with a reason, first as a dry run",
+        "== 4. a deploy killed after a concurrent index build: the plain re-run finishes",
+        "alembic-safe: index ix_claim_line_items_cpt_code already exists, valid and identical: "
+        "skipped (re-run)",
+        "ok: the plain re-run finished at 0003: the index already built was skipped, not "
+        "refused",
+        "== 5. an opt-out with a reason, first as a dry run",
         "alembic-safe: dry run: rolling back, nothing was applied",
         "allowed by allow(): payers is a reference table of a few dozen rows",
         "ok: applied at 0003; the guard printed the opt-out and its reason",
-        "== 5. a data change: one big UPDATE flagged, the batched backfill applied",
+        "== 6. a data change: one big UPDATE flagged, the batched backfill applied",
         "AS602 unbatched-backfill",
         "ok: lint fails it: one UPDATE locks every row until it commits (AS602, an error)",
         "payers: 2000 names trimmed in 4 batches",
         "ok: applied at 0003: every name trimmed, 500 keys per committed batch",
-        "== 6. alembic check: passes on the app, fails on an unsafe pending migration",
+        "== 7. alembic check: passes on the app, fails on an unsafe pending migration",
         "No new upgrade operations detected",
         "ok: models, migrations and database agree",
         "ok: alembic check fails on the unsafe pending migration",
