@@ -5,7 +5,8 @@ Starts the embedded PostgreSQL server, makes a fresh database, copies
 ``alembic-safe`` commands on it: upgrade, lint, a refused unsafe migration and its
 safe fix, the re-run of a deploy killed after its index build, an opt-out with a reason
 (dry run first), a batched backfill, then ``alembic check`` passing and failing. A step
-runs only once the feature it shows exists. Exits 1 when a step does not behave as narrated. Leaves no server or directory behind.
+runs only once the feature it shows exists. Exits 1 when a step does not behave as
+narrated. Leaves no server or directory behind.
 """
 
 from __future__ import annotations

@@ -257,6 +257,21 @@ def test_statement_that_does_more_than_the_existing_object_is_an_error(
                           "AND attrelid = 'users'::regclass") == 0
 
 
+def test_text_with_parameters_that_exists_in_part_is_an_error(project: Project) -> None:
+    project.execute("CREATE INDEX ix_users_email ON users (email)")
+    project.migration("a1", """
+        with alembic_safe.allow("AS101", reason="users is tiny"):
+            op.execute(sa.text("CREATE INDEX ix_users_email ON users (email); "
+                               "CREATE INDEX ix_users_id ON users (id) WHERE id > :low")
+                       .bindparams(low=1))
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert "part of this execution already exists and part does not, and it has bound " \
+        "parameters: it cannot be sent in part; send each statement on its own" in result.stderr
+    assert project.scalar("SELECT to_regclass('ix_users_id')") is None
+
+
 # ------------------------------------------------------------------------------ USING INDEX
 
 ATTACH = """
