@@ -22,6 +22,7 @@ import pglast
 from pglast.stream import RawStream
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.exc import DBAPIError
 
 from alembic_safe.errors import AlembicSafeError
@@ -39,6 +40,12 @@ _CREATE_PROGRESS = f"""CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (
     updated_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz
 )"""
+
+
+IN_TRANSACTION = (
+    "backfill: the connection is inside a transaction, so batches could not commit one by one; "
+    "in a migration call it inside `with op.get_context().autocommit_block():`"
+)
 
 
 class BackfillError(AlembicSafeError):
@@ -255,7 +262,7 @@ def _first_line(exc: DBAPIError) -> str:
 
 
 def backfill(
-    target: Connection | Engine | str,
+    target: Connection | Engine | MockConnection | str,
     *,
     table: str,
     set: str,  # shadows the builtin on purpose: the SQL keyword reads best at call sites
@@ -280,6 +287,11 @@ def backfill(
         raise BackfillError(f"backfill: batch_size must be a positive integer, got {batch_size!r}")
     if sleep < 0:
         raise BackfillError(f"backfill: sleep must be 0 or more seconds, got {sleep!r}")
+    if isinstance(target, MockConnection):  # Alembic offline (--sql), lint: write it as SQL
+        from alembic_safe.offline_backfill import render
+
+        return render(target, table=table, set=set, where=where, key=key, schema=schema,
+                      name=name, batch_size=batch_size, sleep=sleep)
     qualified = (quote_ident(schema) + "." if schema is not None else "") + quote_ident(table)
     update = _set_clause(qualified, set).replace("%", "%%")
     condition = _where_expression(where).replace("%", "%%") if where is not None else None
@@ -289,11 +301,7 @@ def backfill(
             raise BackfillError("backfill: needs a PostgreSQL connection through psycopg")
         autocommit = _autocommit(connection)
         if not autocommit and connection.in_transaction():
-            raise BackfillError(
-                "backfill: the connection is inside a transaction, so batches could not commit "
-                "one by one; in a migration call it inside "
-                "`with op.get_context().autocommit_block():`"
-            )
+            raise BackfillError(IN_TRANSACTION)
         with _batch_scope(connection, autocommit):
             key_type = _key_column(connection, qualified, key)
         plan = _Plan(
@@ -314,11 +322,16 @@ def backfill(
                           resumed=earlier_batches > 0)
 
 
+def lock_key(name: str) -> int:
+    """The session advisory lock a backfill holds while it runs (the offline form too)."""
+    return int.from_bytes(hashlib.sha1(f"alembic_safe.backfill:{name}".encode()).digest()[:8],
+                          "big", signed=True)
+
+
 @contextmanager
 def _exclusive(connection: Connection, name: str, autocommit: bool) -> Iterator[None]:
     """Hold a session advisory lock on the backfill's name: one runner at a time."""
-    lock = int.from_bytes(hashlib.sha1(f"alembic_safe.backfill:{name}".encode()).digest()[:8],
-                          "big", signed=True)
+    lock = lock_key(name)
     with _batch_scope(connection, autocommit):
         got = _run(connection, "SELECT pg_try_advisory_lock(%(lock)s)", lock=lock)[0][0]
     if not got:
