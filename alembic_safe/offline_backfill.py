@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass
+
 import alembic.op
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine.mock import MockConnection
@@ -35,6 +36,7 @@ from alembic_safe.batched_backfill import (
     quote_ident,
 )
 from alembic_safe.capture import transactions
+from alembic_safe.capture.quoting import dollar_quoted, literal
 
 _BLOCK = "alembic_safe_backfill"  # the label that qualifies the block's own variables
 _SAVED_TIMEOUT = "alembic_safe.statement_timeout"
@@ -60,27 +62,14 @@ class _Target:
     sleep: float
 
 
-def literal(text: str) -> str:
-    """``text`` as a SQL string literal (standard_conforming_strings, PostgreSQL's default)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _dollar_quoted(body: str) -> str:
-    """``body`` between dollar quotes whose tag it does not contain."""
-    tag, number = "$alembic_safe$", 0
-    while tag in body:
-        number += 1
-        tag = f"$alembic_safe_{number}$"
-    return f"{tag}\n{body}\n{tag}"
-
-
 def _migration_context(connection: MockConnection) -> MigrationContext:
     """The offline migration whose ``op.get_bind()`` is ``connection``."""
     try:
         context = alembic.op.get_context()
     except (AttributeError, NameError):  # no migration is running: the op proxy is unbound
         context = None
-    if context is None or context.impl.connection is not connection:
+    bind: object = context.impl.connection if context is not None else None
+    if context is None or bind is not connection:
         raise BackfillError(
             "backfill: got a SQLAlchemy mock connection outside an offline Alembic migration; "
             "offline, pass op.get_bind() from the running migration"
@@ -126,7 +115,7 @@ END"""
     comment = (f"-- backfill {target.name!r} of {target.table} (alembic_safe.backfill): batches of "
                f"{target.batch_size} keys by {target.key}, each committed; run again, it "
                "resumes after the last committed batch")
-    return f"{comment}\nDO {_dollar_quoted(body)}"
+    return f"{comment}\nDO {dollar_quoted(body)}"
 
 
 def _batches(target: _Target) -> str:
@@ -219,7 +208,7 @@ BEGIN
     RAISE NOTICE 'backfill %: finished, % rows in % batches', {name},
         {var}total_rows, {var}total_batches;
 END"""
-    return f"DO {_dollar_quoted(body)}"
+    return f"DO {dollar_quoted(body)}"
 
 
 def render(connection: MockConnection, *, table: str, set: str, where: str | None, key: str,

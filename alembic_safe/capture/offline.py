@@ -26,8 +26,8 @@ import alembic.context
 import alembic.op
 from alembic.config import Config
 from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
 from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import CompileError
 from sqlalchemy.sql.sqltypes import to_instance
 

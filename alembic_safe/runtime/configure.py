@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 from alembic.util import CommandError
 
@@ -91,9 +92,11 @@ def configure(context: Any, **kwargs: Any) -> None:
 
     kwargs["on_version_apply"] = applied
     environment.configure(**kwargs)
-    scripts = list(environment.script.walk_revisions())
-    guard = Guard(settings, scripts, offline=environment.is_offline_mode(), dry_run=dry)
     migration_context = environment.get_context()
+    # walking imports the scripts: `op` bound, as Alembic has it when it imports them
+    with Operations.context(migration_context):
+        scripts = list(environment.script.walk_revisions())
+    guard = Guard(settings, scripts, offline=environment.is_offline_mode(), dry_run=dry)
     if environment.is_offline_mode():
         offline.install(guard, migration_context)
     else:
