@@ -18,11 +18,13 @@ from typing import Any
 
 from alembic.ddl.impl import DefaultImpl
 from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
 
 from alembic_safe.capture import transactions
 from alembic_safe.capture.diagnose import describe
 from alembic_safe.capture.quoting import dollar_quoted, literal
-from alembic_safe.runtime.guard import Guard, Refused
+from alembic_safe.errors import AlembicSafeError
+from alembic_safe.runtime.guard import Guard
 from alembic_safe.runtime.timeouts import timeouts
 
 
@@ -75,7 +77,7 @@ class HeldOutput:
 
 
 def _failure(exc: BaseException) -> str:
-    if isinstance(exc, Refused):
+    if isinstance(exc, (CommandError, AlembicSafeError)):
         return str(exc).splitlines()[0]
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
@@ -113,8 +115,13 @@ def install(guard: Guard, context: MigrationContext) -> None:
             held.release()
 
     def run_migrations(**kw: Any) -> None:
-        with held.holding():
-            run(**kw)
+        try:
+            with held.holding():
+                run(**kw)
+        except AlembicSafeError as exc:  # e.g. a backfill's: one FAILED: line, no traceback
+            if isinstance(exc, CommandError):
+                raise
+            raise CommandError(f"alembic-safe: {exc}") from None
 
     impl.static_output = output  # type: ignore[method-assign]
     impl.emit_begin = emit_begin  # type: ignore[method-assign]
