@@ -3,14 +3,14 @@
 Offline (``alembic upgrade --sql``, and when lint or ``alembic check`` render a migration)
 ``op.get_bind()`` is a mock connection: nothing runs, SQL is written. ``backfill()`` then writes
 two ``DO`` blocks to the script. The first checks what the online backfill checks before it
-starts (not inside a transaction block, the table and a NOT NULL key column exist) with the same
-messages. The second runs the batches: key ranges of ``batch_size`` keys in key order, each
-``UPDATE`` committed together with its row in the progress table, resuming after the last
-committed batch and doing nothing once finished, under the same session advisory lock; an online
-and an offline run of one backfill share progress and exclude each other. PostgreSQL 11+ allows
-``COMMIT`` inside a ``DO`` block run outside a transaction block, which is where
-``autocommit_block()`` puts it. Identifiers are quoted and the SET list and WHERE condition are
-validated and re-emitted by the online code's own functions.
+starts (not inside a transaction block, the table and a NOT NULL key column exist), with the
+same messages, and creates the progress table. The second runs the batches: key ranges of
+``batch_size`` keys in key order, each ``UPDATE`` committed together with its row in the
+progress table, resuming after the last committed batch and doing nothing once finished, under
+the same session advisory lock: an online and an offline run of one backfill share progress and
+exclude each other. PostgreSQL 11+ allows ``COMMIT`` inside a ``DO`` block run outside a
+transaction block, which is where ``autocommit_block()`` puts it. Identifiers are quoted; the
+SET list and WHERE condition are validated and re-emitted by the online code's own functions.
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def _raise(message: str) -> str:
 
 
 def _checks(target: _Target) -> str:
-    """The first block: what the online backfill checks before it starts, then
-    statement_timeout lifted for the batches block (which psql sends as one statement)."""
+    """The first block: what the online backfill checks before it starts, the progress table,
+    and statement_timeout lifted for the batches block (which psql sends as one statement)."""
     table, key = literal(target.table), literal(target.key_name)
     column = (f"FROM pg_attribute WHERE attrelid = to_regclass({table}) AND attname = {key} "
               "AND attnum > 0 AND NOT attisdropped")
@@ -107,14 +107,17 @@ def _checks(target: _Target) -> str:
             "with a NULL key would be skipped, so use a NOT NULL column (the primary key) as "
             "key="))}
     END IF;
+    IF to_regclass({literal(PROGRESS_TABLE)}) IS NULL THEN  -- no NOTICE when it exists
+        {textwrap.indent(_CREATE_PROGRESS, '        ').lstrip()};
+    END IF;
     -- statement_timeout would cover every batch of the next block together: lifted for it,
     -- restored at its end (lock_timeout still applies to each lock a batch waits for)
     PERFORM set_config({literal(_SAVED_TIMEOUT)}, current_setting('statement_timeout'), false);
     PERFORM set_config('statement_timeout', '0', false);
 END"""
-    comment = (f"-- backfill {target.name!r} of {target.table} (alembic_safe.backfill): batches of "
-               f"{target.batch_size} keys by {target.key}, each committed; run again, it "
-               "resumes after the last committed batch")
+    comment = (f"-- backfill {target.name!r} of {target.table} (alembic_safe.backfill): "
+               f"batches of {target.batch_size} keys by {target.key}, each committed; run "
+               "again, it resumes after the last committed batch")
     return f"{comment}\nDO {dollar_quoted(body)}"
 
 
@@ -141,9 +144,6 @@ DECLARE
     total_rows bigint := 0;
     total_batches integer := 0;
 BEGIN
-    IF to_regclass({literal(PROGRESS_TABLE)}) IS NULL THEN  -- no NOTICE when it exists
-        {textwrap.indent(_CREATE_PROGRESS, '        ').lstrip()};
-    END IF;
     INSERT INTO {PROGRESS_TABLE} (name, table_name, key_column)
     VALUES ({name}, {literal(table)}, {literal(key)}) ON CONFLICT (name) DO NOTHING;
     SELECT table_name, key_column INTO {var}progress FROM {PROGRESS_TABLE} {where_name};
@@ -180,21 +180,18 @@ BEGIN
             (SELECT {key} FROM {table} WHERE {key} >= {var}lower_bound
              ORDER BY {key} DESC LIMIT 1))
         INTO {var}upper_bound;
-        -- the batch and its progress in one statement; with no key left (both bounds NULL)
+        -- the batch and its progress commit together; with no key left (both bounds NULL)
         -- the UPDATE touches nothing and the backfill is marked finished
-        WITH batch AS (
-            {target.update}
-            WHERE {key} >= {var}lower_bound AND {key} <= {var}upper_bound{condition}
-            RETURNING 1
-        )
+        {target.update}
+        WHERE {key} >= {var}lower_bound AND {key} <= {var}upper_bound{condition};
+        GET DIAGNOSTICS {var}batch_rows = ROW_COUNT;
         UPDATE {PROGRESS_TABLE}
         SET last_key = coalesce({var}upper_bound::text, last_key),
             batches = batches + CASE WHEN {var}upper_bound IS NULL THEN 0 ELSE 1 END,
-            updated_rows = updated_rows + (SELECT count(*) FROM batch),
+            updated_rows = updated_rows + {var}batch_rows,
             updated_at = now(),
             finished_at = CASE WHEN {var}upper_bound IS NULL THEN now() END
-        {where_name}
-        RETURNING (SELECT count(*) FROM batch) INTO {var}batch_rows;
+        {where_name};
         COMMIT;
         EXIT WHEN {var}upper_bound IS NULL;
         {var}total_rows := {var}total_rows + {var}batch_rows;
