@@ -155,10 +155,19 @@ def test_a_killed_psql_run_resumes_where_it_stopped(project: Project) -> None:
     assert project.version() == "a1"
 
 
-def _online_error(url: str, **kw: Any) -> str:
+def _online_error(target: str | sa.Connection, **kw: Any) -> str:
     with pytest.raises(BackfillError) as failure:
-        backfill(url, **kw)
+        backfill(target, **kw)
     return str(failure.value)
+
+
+def _online_error_in_transaction(url: str, **kw: Any) -> str:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            return _online_error(conn, **kw)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("case", ["no table", "no key", "nullable key", "name taken"])
@@ -201,8 +210,7 @@ def test_inside_a_transaction_block_it_stops_before_anything(
     project: Project, tmp_path: Path
 ) -> None:
     project.execute(ITEMS.format(t="items", n=5))
-    with sa.create_engine(project.url).connect() as conn, conn.begin():
-        expected = _online_error(conn, table="items", set="size = 1")  # type: ignore[arg-type]
+    expected = _online_error_in_transaction(project.url, table="items", set="size = 1")
     run = psql(project.url, rendered(tmp_path, table="items", set="size = 1"),
                "--single-transaction", *STOP)
     assert run.returncode == 3 and errors(run.stderr) == [expected]
@@ -296,3 +304,36 @@ def test_the_block_reads_as_a_batched_update(tmp_path: Path) -> None:
     on_items = [a for a in updates if a.table == Relation("items")]
     assert len(on_items) == 1 and on_items[0].has_where and on_items[0].batched
     assert {a.table.name for a in updates if a.table is not None} == {"items", PROGRESS_TABLE}
+
+
+@pytest.mark.parametrize("in_block", [True, False], ids=["autocommit-block", "transaction"])
+def test_plain_alembic_env_without_the_guard(project: Project, in_block: bool) -> None:
+    """Without alembic_safe.configure nothing tracks Alembic's transaction offline: the
+    script's own check stops a backfill left inside the migration's transaction."""
+    env = project.root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("alembic_safe.configure(context, ",
+                                           "context.configure("))
+    project.execute(ITEMS.format(t="items", n=30))
+    call = arguments(table="items", set="size = id", batch_size=10)
+    project.migration("a0", "pass")
+    project.migration("a1", f"""
+        op.add_column("items", sa.Column("note2", sa.Text()))
+        {"with op.get_context().autocommit_block():" if in_block else "if True:"}
+            alembic_safe.backfill(op.get_bind(), {call})
+    """, down="a0")
+    project.execute("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);"
+                    "INSERT INTO alembic_version VALUES ('a0')")
+    script = project.alembic("upgrade", "a0:a1", "--sql")
+    assert script.returncode == 0, script.stderr
+    assert "alembic-safe" not in script.stderr[len(script.stdout):]  # no guard here
+    run = psql(project.url, script.stdout, *STOP)
+    if in_block:
+        assert run.returncode == 0, run.stderr
+        assert project.scalar("SELECT count(*) FROM items WHERE size = id") == 30
+        assert project.version() == "a1"
+    else:
+        assert run.returncode == 3
+        assert errors(run.stderr) == [
+            _online_error_in_transaction(project.url, table="items", set="size = id")]
+        assert project.scalar("SELECT count(*) FROM items WHERE size IS NOT NULL") == 0
+        assert project.version() == "a0"
