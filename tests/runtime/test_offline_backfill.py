@@ -311,8 +311,9 @@ def test_plain_alembic_env_without_the_guard(project: Project, in_block: bool) -
     """Without alembic_safe.configure nothing tracks Alembic's transaction offline: the
     script's own check stops a backfill left inside the migration's transaction."""
     env = project.root / "migrations" / "env.py"
-    env.write_text(env.read_text().replace("alembic_safe.configure(context, ",
-                                           "context.configure("))
+    text = env.read_text()
+    assert text.count("alembic_safe.configure(context, ") == 2
+    env.write_text(text.replace("alembic_safe.configure(context, ", "context.configure("))
     project.execute(ITEMS.format(t="items", n=30))
     call = arguments(table="items", set="size = id", batch_size=10)
     project.migration("a0", "pass")

@@ -58,7 +58,9 @@ def test_refused_run_leaves_out_the_migration_it_had_begun(
 
 def test_one_transaction_for_the_run_is_rolled_back_whole(project: Project) -> None:
     env = project.root / "migrations" / "env.py"
-    env.write_text(env.read_text().replace(
+    text = env.read_text()
+    assert "literal_binds=True," in text
+    env.write_text(text.replace(
         "literal_binds=True,", "literal_binds=True, transaction_per_migration=False,", 1))
     project.migration("a1", SAFE)
     project.migration("a2", HALF_DONE.replace("    with op.get_context().autocommit_block():\n"
