@@ -24,16 +24,16 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine.mock import MockConnection
 
 from alembic_safe.batched_backfill import (
-    _CREATE_PROGRESS,
+    CREATE_PROGRESS,
     IN_TRANSACTION,
     PROGRESS_TABLE,
     BackfillError,
     BackfillResult,
-    _default_name,
-    _set_clause,
-    _where_expression,
+    default_name,
     lock_key,
     quote_ident,
+    set_clause,
+    where_expression,
 )
 from alembic_safe.capture import transactions
 from alembic_safe.capture.quoting import dollar_quoted, literal
@@ -108,7 +108,7 @@ def _checks(target: _Target) -> str:
             "key="))}
     END IF;
     IF to_regclass({literal(PROGRESS_TABLE)}) IS NULL THEN  -- no NOTICE when it exists
-        {textwrap.indent(_CREATE_PROGRESS, '        ').lstrip()};
+        {textwrap.indent(CREATE_PROGRESS, '        ').lstrip()};
     END IF;
     -- statement_timeout would cover every batch of the next block together: lifted for it,
     -- restored at its end (lock_timeout still applies to each lock a batch waits for)
@@ -218,10 +218,10 @@ def render(connection: MockConnection, *, table: str, set: str, where: str | Non
     if not math.isfinite(sleep):
         raise BackfillError(f"backfill: sleep must be a finite number of seconds, got {sleep!r}")
     qualified = (quote_ident(schema) + "." if schema is not None else "") + quote_ident(table)
-    update = _set_clause(qualified, set)
-    condition = _where_expression(where) if where is not None else None
+    update = set_clause(qualified, set)
+    condition = where_expression(where) if where is not None else None
     # the online default name, from the %-escaped texts it sends through psycopg
-    default = _default_name(".".join(filter(None, (schema, table))), update.replace("%", "%%"),
+    default = default_name(".".join(filter(None, (schema, table))), update.replace("%", "%%"),
                             condition.replace("%", "%%") if condition is not None else None)
     target = _Target(name=name or default, table=qualified, key=quote_ident(key), key_name=key,
                      update=update, condition=condition, batch_size=batch_size,
