@@ -36,7 +36,7 @@ from alembic_safe.batched_backfill import (
     where_expression,
 )
 from alembic_safe.capture import transactions
-from alembic_safe.capture.quoting import dollar_quoted, literal
+from alembic_safe.fix.quoting import dollar_quoted, literal
 
 _BLOCK = "alembic_safe_backfill"  # the label that qualifies the block's own variables
 _SAVED_TIMEOUT = "alembic_safe.statement_timeout"

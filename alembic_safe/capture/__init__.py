@@ -3,5 +3,5 @@
 Import the submodules: :mod:`.location` (the running script line, also used online by the runtime
 guard), :mod:`.offline` (import and render a script offline; imports Alembic), :mod:`.connection`
 (what ``op.get_bind()`` is offline), :mod:`.transactions` (whether an offline script is inside
-its transaction), :mod:`.quoting` (SQL literals for offline scripts) and :mod:`.errors`.
+its transaction) and :mod:`.errors`.
 """

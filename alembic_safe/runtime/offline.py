@@ -22,8 +22,8 @@ from alembic.util import CommandError
 
 from alembic_safe.capture import transactions
 from alembic_safe.capture.diagnose import describe
-from alembic_safe.capture.quoting import dollar_quoted, literal
 from alembic_safe.errors import AlembicSafeError
+from alembic_safe.fix.quoting import dollar_quoted, literal
 from alembic_safe.runtime.guard import Guard
 from alembic_safe.runtime.timeouts import timeouts
 
