@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from lint_helpers import Run, migration
 
+from alembic_safe.batched_backfill import BackfillError, backfill
 from alembic_safe.capture.offline import OfflineScript
 
 Lint = Callable[..., Run]
@@ -95,3 +98,12 @@ def test_wrong_allow_is_one_line_at_its_line(lint: Lint, write: Write) -> None:
     assert run.code == 2
     assert run.err == ("alembic-safe: m.py:9: alembic_safe.allow(): unknown rule 'AS1O1'; "
                        "codes and names are listed in the rules reference (docs/rules.md)\n")
+
+
+def test_a_mock_connection_outside_a_migration_is_refused() -> None:
+    mock = sa.create_mock_engine("postgresql://", lambda *args, **kwargs: None)
+    with pytest.raises(BackfillError) as failure:
+        backfill(mock, table="users", set="note = 'n/a'")
+    assert str(failure.value) == (
+        "backfill: got a SQLAlchemy mock connection outside an offline Alembic migration; "
+        "offline, pass op.get_bind() from the running migration")

@@ -28,8 +28,8 @@ def applied(project: Project) -> tuple[object, ...]:
             project.scalar("SELECT to_regclass('ix_users_note') IS NOT NULL"))
 
 
-@pytest.mark.parametrize("options", [(), ("-v", "ON_ERROR_STOP=1")],
-                         ids=["default", "on-error-stop"])
+@pytest.mark.parametrize("options", [(), ("-v", "ON_ERROR_STOP=1"), ("--single-transaction",)],
+                         ids=["default", "on-error-stop", "single-transaction"])
 def test_refused_run_leaves_out_the_migration_it_had_begun(
     project: Project, options: tuple[str, ...]
 ) -> None:
