@@ -14,7 +14,7 @@ from alembic.util import CommandError
 from alembic_safe.batched_backfill import PROGRESS_TABLE
 from alembic_safe.config import Settings, load_settings
 from alembic_safe.errors import AlembicSafeError
-from alembic_safe.runtime import dry_run, offline, online, retry
+from alembic_safe.runtime import dry_run, offline, online, retry, user_errors
 from alembic_safe.runtime.check_command import wrap_process_revision_directives
 from alembic_safe.runtime.guard import Guard, say
 
@@ -107,3 +107,4 @@ def configure(context: Any, **kwargs: Any) -> None:
         retry.install(guard, migration_context)
         if dry:
             dry_run.install(guard, migration_context)
+    user_errors.install(migration_context)  # outermost: one FAILED: line for our errors

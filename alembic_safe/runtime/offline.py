@@ -115,13 +115,8 @@ def install(guard: Guard, context: MigrationContext) -> None:
             held.release()
 
     def run_migrations(**kw: Any) -> None:
-        try:
-            with held.holding():
-                run(**kw)
-        except AlembicSafeError as exc:  # e.g. a backfill's: one FAILED: line, no traceback
-            if isinstance(exc, CommandError):
-                raise
-            raise CommandError(f"alembic-safe: {exc}") from None
+        with held.holding():
+            run(**kw)
 
     impl.static_output = output  # type: ignore[method-assign]
     impl.emit_begin = emit_begin  # type: ignore[method-assign]

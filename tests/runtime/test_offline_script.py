@@ -94,11 +94,14 @@ def test_an_error_in_a_migration_ends_the_script_too(project: Project) -> None:
     assert applied(project) == ("a1", True, False, False)
 
 
-def test_backfill_outside_an_autocommit_block_is_one_line(project: Project) -> None:
+@pytest.mark.parametrize("mode", [(), ("--sql",)], ids=["online", "sql"])
+def test_backfill_outside_an_autocommit_block_is_one_line(
+    project: Project, mode: tuple[str, ...]
+) -> None:
     project.migration("a1", """
         alembic_safe.backfill(op.get_bind(), table="users", set="email = lower(email)")
     """)
-    result = project.alembic("upgrade", "head", "--sql")
+    result = project.alembic("upgrade", "head", *mode)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stdout.splitlines()[-1] == (
         "FAILED: alembic-safe: backfill: the connection is inside a transaction, so batches "
