@@ -75,7 +75,7 @@ def test_module_level_op_and_context(lint: Lint, write: Write) -> None:
     """, header="from alembic import context\nbind = op.get_bind()\n"
                 "OFFLINE = context.is_offline_mode()"))
     run = lint("m.py", "--format", "json")
-    assert (run.code, run.codes()) == (0, ["AS602"])  # the UPDATE, through the module's bind
+    assert (run.code, run.codes()) == (1, ["AS602"])  # the UPDATE, through the module's bind
     assert run.json()["findings"][0]["line"] == 12
 
 
