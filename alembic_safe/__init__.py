@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic_safe.runtime.allow import allow
+if TYPE_CHECKING:
+    from alembic_safe.batched_backfill import backfill
+    from alembic_safe.runtime.allow import allow
 
 __version__ = "0.1.0"
 
@@ -19,6 +21,12 @@ def configure(context: Any, **kwargs: Any) -> None:
 
 
 def __getattr__(name: str) -> Any:
+    # imported on first use, so that `import alembic_safe` (and the alembic-safe command's
+    # start, which reports its own errors) loads nothing heavy
+    if name == "allow":
+        from alembic_safe.runtime.allow import allow
+
+        return allow
     if name == "backfill":
         from alembic_safe.batched_backfill import backfill
 

@@ -22,13 +22,14 @@ import pglast
 from pglast.stream import RawStream
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.exc import DBAPIError
 
 from alembic_safe.errors import AlembicSafeError
 
 PROGRESS_TABLE = "alembic_safe_backfill_progress"
 
-_CREATE_PROGRESS = f"""CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (
+CREATE_PROGRESS = f"""CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (
     name text PRIMARY KEY,
     table_name text NOT NULL,
     key_column text NOT NULL,
@@ -39,6 +40,12 @@ _CREATE_PROGRESS = f"""CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (
     updated_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz
 )"""
+
+
+IN_TRANSACTION = (
+    "backfill: the connection is inside a transaction, so batches could not commit one by one; "
+    "in a migration call it inside `with op.get_context().autocommit_block():`"
+)
 
 
 class BackfillError(AlembicSafeError):
@@ -93,7 +100,7 @@ def _parse_error(what: str, text: str, exc: pglast.parser.ParseError) -> Backfil
     )
 
 
-def _set_clause(table: str, set_: str) -> str:
+def set_clause(table: str, set_: str) -> str:
     """``UPDATE table SET <set_>``, checked to be nothing more and re-emitted."""
     try:
         parsed = pglast.parse_sql(f"UPDATE {table} SET {set_}")
@@ -113,7 +120,7 @@ def _set_clause(table: str, set_: str) -> str:
     return str(RawStream()(stmt))
 
 
-def _where_expression(where: str) -> str:
+def where_expression(where: str) -> str:
     """The boolean expression ``where``, checked to be only that and re-emitted."""
     try:
         parsed = pglast.parse_sql(f"SELECT WHERE {where}")
@@ -130,7 +137,7 @@ def _where_expression(where: str) -> str:
     return expression
 
 
-def _default_name(table: str, update: str, condition: str | None) -> str:
+def default_name(table: str, update: str, condition: str | None) -> str:
     """``table:hash of SET and WHERE``: the same call resumes, a changed one starts afresh."""
     digest = hashlib.sha1(f"{update}|{condition}".encode()).hexdigest()[:12]
     return f"{table}:{digest}"
@@ -216,7 +223,7 @@ def _batch_sql(plan: _Plan, first: bool) -> tuple[str, str, str]:
 def _start(connection: Connection, plan: _Plan, autocommit: bool) -> tuple[Any, ...]:
     """Create the progress table and row; return (last_key, finished_at, batches)."""
     with _batch_scope(connection, autocommit):
-        _run(connection, _CREATE_PROGRESS)
+        _run(connection, CREATE_PROGRESS)
         _run(
             connection,
             f"INSERT INTO {PROGRESS_TABLE} (name, table_name, key_column) "
@@ -255,7 +262,7 @@ def _first_line(exc: DBAPIError) -> str:
 
 
 def backfill(
-    target: Connection | Engine | str,
+    target: Connection | Engine | MockConnection | str,
     *,
     table: str,
     set: str,  # shadows the builtin on purpose: the SQL keyword reads best at call sites
@@ -275,29 +282,32 @@ def backfill(
     table (default: derived from table, SET and WHERE); running it again resumes after the
     last committed batch and is a no-op once finished. ``progress`` is called after each
     batch; ``sleep`` seconds pass between batches to leave room for other traffic.
+    Offline (``alembic upgrade --sql``, lint) ``op.get_bind()`` is a mock connection: the
+    same batches are written to the script as SQL (:mod:`alembic_safe.offline_backfill`).
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise BackfillError(f"backfill: batch_size must be a positive integer, got {batch_size!r}")
     if sleep < 0:
         raise BackfillError(f"backfill: sleep must be 0 or more seconds, got {sleep!r}")
+    if isinstance(target, MockConnection):  # Alembic offline (--sql), lint: write it as SQL
+        from alembic_safe.offline_backfill import render
+
+        return render(target, table=table, set=set, where=where, key=key, schema=schema,
+                      name=name, batch_size=batch_size, sleep=sleep)
     qualified = (quote_ident(schema) + "." if schema is not None else "") + quote_ident(table)
-    update = _set_clause(qualified, set).replace("%", "%%")
-    condition = _where_expression(where).replace("%", "%%") if where is not None else None
+    update = set_clause(qualified, set).replace("%", "%%")
+    condition = where_expression(where).replace("%", "%%") if where is not None else None
     started = time.monotonic()
     with _connect(target) as connection:
         if connection.dialect.name != "postgresql" or connection.dialect.paramstyle != "pyformat":
             raise BackfillError("backfill: needs a PostgreSQL connection through psycopg")
         autocommit = _autocommit(connection)
         if not autocommit and connection.in_transaction():
-            raise BackfillError(
-                "backfill: the connection is inside a transaction, so batches could not commit "
-                "one by one; in a migration call it inside "
-                "`with op.get_context().autocommit_block():`"
-            )
+            raise BackfillError(IN_TRANSACTION)
         with _batch_scope(connection, autocommit):
             key_type = _key_column(connection, qualified, key)
         plan = _Plan(
-            name=name or _default_name(".".join(filter(None, (schema, table))), update, condition),
+            name=name or default_name(".".join(filter(None, (schema, table))), update, condition),
             table=qualified,
             key=quote_ident(key), key_type=key_type, update=update, condition=condition,
             batch_size=batch_size,
@@ -314,11 +324,16 @@ def backfill(
                           resumed=earlier_batches > 0)
 
 
+def lock_key(name: str) -> int:
+    """The session advisory lock a backfill holds while it runs (the offline form too)."""
+    return int.from_bytes(hashlib.sha1(f"alembic_safe.backfill:{name}".encode()).digest()[:8],
+                          "big", signed=True)
+
+
 @contextmanager
 def _exclusive(connection: Connection, name: str, autocommit: bool) -> Iterator[None]:
     """Hold a session advisory lock on the backfill's name: one runner at a time."""
-    lock = int.from_bytes(hashlib.sha1(f"alembic_safe.backfill:{name}".encode()).digest()[:8],
-                          "big", signed=True)
+    lock = lock_key(name)
     with _batch_scope(connection, autocommit):
         got = _run(connection, "SELECT pg_try_advisory_lock(%(lock)s)", lock=lock)[0][0]
     if not got:

@@ -191,6 +191,8 @@ def step_backfill(demo: Demo) -> None:
     if "AS602" not in unsafe:
         raise StepFailed("lint did not report the one-statement UPDATE (AS602)")
     ok("lint fails it: one UPDATE locks every row until it commits (AS602, an error)")
+    demo.lint("unsafe_examples/trim_payer_names_fixed.py", expect_ok=True)
+    ok("the batched backfill lints clean: rendered as the key-range batches `--sql` writes")
     target = demo.add_example("trim_payer_names_fixed.py", "0003_trim_payer_names.py",
                               "alembic_safe.backfill")
     applied = demo.alembic("upgrade", "head")

@@ -38,6 +38,7 @@ def test_demo_runs_every_step() -> None:
         "== 6. a data change: one big UPDATE flagged, the batched backfill applied",
         "AS602 unbatched-backfill",
         "ok: lint fails it: one UPDATE locks every row until it commits (AS602, an error)",
+        "ok: the batched backfill lints clean: rendered as the key-range batches",
         "payers: 2000 names trimmed in 4 batches",
         "ok: applied at 0003: every name trimmed, 500 keys per committed batch",
         "== 7. alembic check: passes on the app, fails on an unsafe pending migration",

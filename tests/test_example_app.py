@@ -14,6 +14,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+
+from alembic_safe.demo_catalog import seed_untrimmed_payers, untrimmed_payers
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "billing"
 TABLES = ["accounts", "alembic_version", "claim_line_items", "claims", "patients", "payers"]
@@ -160,3 +163,35 @@ def test_unsafe_example_is_refused_and_fixed_one_applies(app: Path, pg_url: str)
     upgrade_ok(app, pg_url)
     assert scalars(pg_url, "SELECT version_num FROM alembic_version") == ["0003"]
     assert scalars(pg_url, index) == [1]
+
+
+def test_backfill_example_lints_checks_and_runs_from_sql(app: Path, pg_url: str) -> None:
+    """The documented backfill: lint and `alembic check` render it, `alembic upgrade --sql`
+    writes batches that the real psql runs."""
+    upgrade_ok(app, pg_url)
+    seed_untrimmed_payers(pg_url, 1200)
+    shutil.copy(app / "unsafe_examples" / "trim_payer_names_fixed.py",
+                app / "migrations" / "versions" / "0003_trim_payer_names.py")
+    lint = subprocess.run([str(Path(sys.executable).with_name("alembic-safe")), "lint",
+                           "migrations/versions"], cwd=app, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert (lint.returncode, lint.stderr) == (0, ""), lint.stdout
+    pending = alembic(app, pg_url, "check")
+    assert "alembic-safe: linted 1 migration(s) (pending): 0 error(s)" in pending.stderr
+    assert "Target database is not up to date" in pending.stdout  # Alembic's own, pending
+    script = alembic(app, None, "upgrade", "0002:0003", "--sql")
+    assert script.returncode == 0, script.stderr
+    assert "names trimmed" not in script.stdout  # the example prints only when it ran
+    dsn = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    run = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", dsn],
+                         input=script.stdout, capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    assert "finished, 1200 rows in 3 batches" in run.stderr
+    assert untrimmed_payers(pg_url) == 0
+    assert scalars(pg_url, "SELECT version_num FROM alembic_version") == ["0003"]
+    with (app / "pyproject.toml").open("a") as settings:
+        settings.write('baseline = "0002"\n')
+    check = alembic(app, pg_url, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "linted 1 migration(s) (after baseline 0002): 0 error(s)" in check.stderr

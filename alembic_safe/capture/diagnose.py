@@ -10,6 +10,7 @@ import alembic.op
 from sqlalchemy.exc import NoInspectionAvailable
 
 from alembic_safe.capture.connection import NeedsDatabase
+from alembic_safe.errors import AlembicSafeError
 
 _OFFLINE = ("offline, as under `alembic upgrade --sql`, op.get_bind() renders SQL and returns "
             "no rows")
@@ -47,6 +48,8 @@ def call_problem(direction: str, function: Callable[..., Any]) -> str | None:
 
 def run_problem(direction: str, exc: BaseException) -> str:
     """The problem of a ``direction()`` that raised ``exc`` when run offline."""
+    if isinstance(exc, AlembicSafeError):  # allow(), backfill(): their own one-line message
+        return str(getattr(exc, "problem", exc))
     if isinstance(exc, NeedsDatabase):
         return (f"{direction}() needs a live database: {exc.what} ({_OFFLINE}); run that code "
                 "only under `if not context.is_offline_mode():`")

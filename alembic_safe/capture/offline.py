@@ -27,9 +27,11 @@ import alembic.op
 from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import CompileError
 from sqlalchemy.sql.sqltypes import to_instance
 
+from alembic_safe.capture import transactions
 from alembic_safe.capture.connection import OfflineConnection
 from alembic_safe.capture.diagnose import call_problem, describe, import_problem, run_problem
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
@@ -112,108 +114,134 @@ def _bound(proxy: EnvironmentContext | Operations, module: ModuleType) -> Iterat
             proxy._remove_proxy()
 
 
-def load_script(path: Path, display: str | None = None) -> ModuleType:
-    """Import the migration script at ``path`` as a fresh module (not kept in sys.modules).
+class OfflineScript:
+    """A migration script imported and rendered in Alembic's offline mode.
 
-    Raises :class:`ScriptError` naming the file and line when it cannot be imported.
+    One offline environment serves the import and every rendering, and ``alembic.context`` and
+    ``alembic.op`` are bound to it during both: a module-level ``op.get_bind()`` or
+    ``context.is_offline_mode()`` works, as it does when Alembic loads the script. Raises
+    :class:`ScriptError` naming the file and line when the script cannot be imported.
     """
-    shown = display or str(path)
-    name = f"_alembic_safe_migration_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ScriptError(shown, None, "cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        with _user_code(Path.cwd()):
-            spec.loader.exec_module(module)
-    except SyntaxError as exc:
-        raise ScriptError(shown, exc.lineno, f"syntax error: {exc.msg}; fix the script") from None
-    except (Exception, SystemExit) as exc:
-        line = _script_frame_line(exc.__traceback__, str(path))
-        raise ScriptError(shown, line, import_problem(exc)) from None
-    finally:
-        sys.modules.pop(name, None)
-    return module
 
+    def __init__(self, path: Path, display: str | None = None) -> None:
+        self.path = path
+        self.shown = display or str(path)
+        self._captured: list[CapturedStatement] = []
+        self._state = {"in_transaction": True}
+        self._declared: list[ExistingType] = []
+        self._environment = EnvironmentContext(Config(), None, as_sql=True)  # type: ignore[arg-type]
+        self._environment.configure(dialect_name="postgresql", output_buffer=io.StringIO(),
+                                    transactional_ddl=True, literal_binds=True)
+        self._operations = Operations(self._environment.get_context())
+        self._hook(self._environment.get_context())
+        self.module = self._load()
 
-def run_offline(
-    path: Path, module: ModuleType, direction: str = "upgrade", display: str | None = None
-) -> list[CapturedStatement]:
-    """The SQL ``module.<direction>()`` emits in Alembic's offline mode, in order.
+    @contextlib.contextmanager
+    def _running(self) -> Iterator[None]:
+        """The script's code runs: proxies bound, print() to stderr, its folder importable."""
+        with _bound(self._environment, alembic.context), _bound(self._operations, alembic.op), \
+                _user_code(Path.cwd()):
+            yield
 
-    Raises :class:`ScriptError` when the function is missing or raises.
-    """
-    shown = display or str(path)
-    function = getattr(module, direction, None)
-    if not callable(function):
-        raise ScriptError(shown, None, f"defines no {direction}() function; is it an Alembic "
-                          "migration script?")
-    problem = call_problem(direction, function)
-    if problem is not None:
-        code = getattr(function, "__code__", None)
-        raise ScriptError(shown, code.co_firstlineno if code is not None else None, problem)
-    captured: list[CapturedStatement] = []
-    state = {"in_transaction": True}
-    # an offline environment, so ``from alembic import context`` works in the script too
-    environment = EnvironmentContext(Config(), None, as_sql=True)  # type: ignore[arg-type]
-    environment.configure(dialect_name="postgresql", output_buffer=io.StringIO(),
-                          transactional_ddl=True, literal_binds=True)
-    context = environment.get_context()
-    impl = context.impl
+    def _output(self, text: str) -> None:
+        self._captured.append(CapturedStatement(
+            text.strip(), self._state["in_transaction"], self.shown, script_line(self.path),
+            tuple(self._declared)))
 
-    declared: list[ExistingType] = []
+    def _hook(self, context: MigrationContext) -> None:
+        """Capture what the impl writes, where transactions begin and end, and the old types
+        ``alter_column(existing_type=...)`` declares; ``op.get_bind()`` is an
+        :class:`OfflineConnection`."""
+        impl = context.impl
+        alter_column = impl.alter_column
 
-    def output(text: str) -> None:
-        captured.append(CapturedStatement(text.strip(), state["in_transaction"], shown,
-                                          script_line(path), tuple(declared)))
-
-    alter_column = impl.alter_column
-
-    def alter_column_declaring(table_name: str, column_name: str, **kw: Any) -> None:
-        existing = kw.get("existing_type")
-        if existing is not None and kw.get("type_") is not None:
+        def alter_column_declaring(table_name: str, column_name: str, **kw: Any) -> None:
+            existing = kw.get("existing_type")
+            if existing is not None and kw.get("type_") is not None:
+                try:
+                    type_sql = str(to_instance(existing).compile(dialect=context.dialect))
+                except CompileError:  # a type PostgreSQL cannot spell: the old type stays unknown
+                    type_sql = ""
+                if type_sql:
+                    self._declared.append(ExistingType(kw.get("schema"), table_name,
+                                                       column_name, type_sql))
             try:
-                type_sql = str(to_instance(existing).compile(dialect=context.dialect))
-            except CompileError:  # a type PostgreSQL cannot spell: the old type stays unknown
-                type_sql = ""
-            if type_sql:
-                declared.append(ExistingType(kw.get("schema"), table_name, column_name,
-                                             type_sql))
+                alter_column(table_name, column_name, **kw)
+            finally:
+                self._declared.clear()
+
+        def transaction(open_: bool) -> None:
+            self._state["in_transaction"] = open_
+
+        def commit() -> None:  # SQLAlchemy begins the next transaction on the next statement
+            if self._state["in_transaction"]:
+                self._output("COMMIT")
+
+        # Instance attributes only: autocommit_block() calls emit_commit/emit_begin around it.
+        impl.alter_column = alter_column_declaring  # type: ignore[method-assign]
+        impl.static_output = self._output  # type: ignore[method-assign]
+        impl.emit_commit = lambda: transaction(False)  # type: ignore[method-assign]
+        impl.emit_begin = lambda: transaction(True)  # type: ignore[method-assign]
+        transactions.track(impl, lambda: self._state["in_transaction"])
+        bind: Any = OfflineConnection(
+            context.dialect, lambda construct, *_: impl._exec(construct), commit)
+        context.connection = impl.connection = bind  # what op.get_bind() returns
+
+    def _load(self) -> ModuleType:
+        """Import the script as a fresh module (not kept in sys.modules)."""
+        name = f"_alembic_safe_migration_{next(_counter)}"
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        if spec is None or spec.loader is None:
+            raise ScriptError(self.shown, None, "cannot be imported as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
         try:
-            alter_column(table_name, column_name, **kw)
-        finally:
-            declared.clear()
-
-    def transaction(open_: bool) -> None:
-        state["in_transaction"] = open_
-
-    def commit() -> None:  # SQLAlchemy begins the next transaction on the next statement
-        if state["in_transaction"]:
-            output("COMMIT")
-
-    # Instance attributes only: autocommit_block() calls emit_commit/emit_begin around the block.
-    impl.alter_column = alter_column_declaring  # type: ignore[method-assign]
-    impl.static_output = output  # type: ignore[method-assign]
-    impl.emit_commit = lambda: transaction(False)  # type: ignore[method-assign]
-    impl.emit_begin = lambda: transaction(True)  # type: ignore[method-assign]
-    bind: Any = OfflineConnection(
-        context.dialect, lambda construct, *_: impl._exec(construct), commit)
-    context.connection = impl.connection = bind  # what op.get_bind() returns
-    failure: ScriptError | None = None
-    operations = Operations(context)
-    with _bound(environment, alembic.context), _bound(operations, alembic.op), \
-            _user_code(Path.cwd()):
-        try:
-            function()
+            with self._running():
+                spec.loader.exec_module(module)
+        except SyntaxError as exc:
+            raise ScriptError(self.shown, exc.lineno, f"syntax error: {exc.msg}; fix the script"
+                              ) from None
         except (Exception, SystemExit) as exc:
-            line = _script_frame_line(exc.__traceback__, str(path))
-            if direction == "downgrade" and not captured and _raises_first(exc, function):
-                failure = IrreversibleDowngrade(
-                    shown, line, f"downgrade() is irreversible by design ({describe(exc)}): "
-                    "nothing to lint")
-            else:
-                failure = ScriptError(shown, line, run_problem(direction, exc))
-    if failure is not None:
-        raise failure
-    return captured
+            line = _script_frame_line(exc.__traceback__, str(self.path))
+            raise ScriptError(self.shown, line, import_problem(exc)) from None
+        finally:
+            sys.modules.pop(name, None)
+        if self._captured:
+            first = self._captured[0]
+            raise ScriptError(self.shown, first.line, "executes SQL when it is imported "
+                              f"({first.sql.splitlines()[0]}); Alembic runs that whenever it "
+                              "loads the scripts, for every revision: move it into upgrade()")
+        return module
+
+    def render(self, direction: str = "upgrade") -> list[CapturedStatement]:
+        """The SQL ``<direction>()`` emits in Alembic's offline mode, in order.
+
+        Raises :class:`ScriptError` when the function is missing or raises.
+        """
+        function = getattr(self.module, direction, None)
+        if not callable(function):
+            raise ScriptError(self.shown, None, f"defines no {direction}() function; is it an "
+                              "Alembic migration script?")
+        problem = call_problem(direction, function)
+        if problem is not None:
+            code = getattr(function, "__code__", None)
+            raise ScriptError(self.shown, code.co_firstlineno if code is not None else None,
+                              problem)
+        self._captured = []
+        self._state["in_transaction"] = True
+        failure: ScriptError | None = None
+        with self._running():
+            try:
+                function()
+            except (Exception, SystemExit) as exc:
+                line = _script_frame_line(exc.__traceback__, str(self.path))
+                if (direction == "downgrade" and not self._captured
+                        and _raises_first(exc, function)):
+                    failure = IrreversibleDowngrade(
+                        self.shown, line, f"downgrade() is irreversible by design "
+                        f"({describe(exc)}): nothing to lint")
+                else:
+                    failure = ScriptError(self.shown, line, run_problem(direction, exc))
+        if failure is not None:
+            raise failure
+        return self._captured

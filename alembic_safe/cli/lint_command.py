@@ -89,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     if args.changed_since is not None:
         changed = changed_files(args.changed_since, Path.cwd())
         files = [f for f in files if f.resolve() in changed]
+        if not files:  # a clean run: the pull request changed no migration
+            print(f"alembic-safe: note: no migration under {' '.join(map(str, args.paths))} "
+                  f"changed since {args.changed_since}: nothing to lint", file=sys.stderr)
     if any(f.suffix == ".py" for f in files):
         prepend_sys_path(args.config or Path("alembic.ini"))
     result = lint_files(files, settings, assume_in_transaction=args.assume_in_transaction,

@@ -1,20 +1,26 @@
 """``alembic-safe``: the console script; subcommands come from :mod:`registry`.
 
 Exit codes: the subcommand's (0 clean, 1 findings), 2 for usage and configuration errors, which
-are printed as one line on stderr, never as a traceback.
+are printed as one line on stderr, never as a traceback. An unexpected error (a bug, a broken
+installation) is exit 2 as well, never 1, which CI reads as findings: one line on stderr, and
+the traceback with ``ALEMBIC_SAFE_DEBUG=1``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
-from alembic_safe.cli import lint_command
 from alembic_safe.cli.registry import COMMANDS, USAGE_ERROR
 from alembic_safe.errors import AlembicSafeError
 
-_LOADED = (lint_command,)  # modules whose import registers their subcommands
+#: modules whose import registers their subcommands (imported inside main's error handling)
+COMMAND_MODULES = ("alembic_safe.cli.lint_command",)
+DEBUG_VARIABLE = "ALEMBIC_SAFE_DEBUG"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,6 +31,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
     parser = _Parser(
         prog="alembic-safe",
         description="Safe-by-default Alembic migrations for PostgreSQL.",
@@ -39,14 +47,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _debugging() -> bool:
+    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _internal_error(exc: Exception) -> int:
+    """One line (the traceback too with ALEMBIC_SAFE_DEBUG=1); exit 2, never 1."""
+    if _debugging():
+        traceback.print_exc()
+    lines = str(exc).strip().splitlines()
+    what = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    hint = "" if _debugging() else f"; run again with {DEBUG_VARIABLE}=1 for the traceback"
+    print(f"alembic-safe: unexpected error (a bug or a broken installation): {what}{hint}",
+          file=sys.stderr)
+    return USAGE_ERROR
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``alembic-safe`` with ``argv`` (default: the process arguments)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "run", None) is None:
-        parser.print_help(sys.stderr)
-        return USAGE_ERROR
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "run", None) is None:
+            parser.print_help(sys.stderr)
+            return USAGE_ERROR
         code: int = args.run(args)
     except AlembicSafeError as exc:
         print(f"alembic-safe: {exc}", file=sys.stderr)
@@ -54,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("alembic-safe: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug or a broken environment, not a finding
+        return _internal_error(exc)
     return code
 
 

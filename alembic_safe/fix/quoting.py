@@ -22,6 +22,16 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def dollar_quoted(body: str, tag: str = "alembic_safe") -> str:
+    """``body`` between dollar quotes (``$tag$``, numbered until the body does not contain it),
+    each on its own line."""
+    quote, number = f"${tag}$", 0
+    while quote in body:
+        number += 1
+        quote = f"${tag}_{number}$"
+    return f"{quote}\n{body}\n{quote}"
+
+
 def py(value: object) -> str:
     """``value`` (a str, bool, int, None, or a list/tuple of them) as Python source: strings in
     double quotes when that needs no escape, else ``repr``; always valid Python."""

@@ -44,12 +44,17 @@ def _walk(folder: Path) -> Iterable[Path]:
 def collect(paths: Sequence[Path]) -> list[Path]:
     """The files to lint under ``paths`` (folders recursed), in order, without duplicates.
 
-    A path that does not exist, or a file that is neither .sql nor .py, is a UsageError.
+    A path that does not exist, a file that is neither .sql nor .py, or a folder that holds no
+    migration (a mistyped CI path would otherwise pass silently) is a UsageError.
     """
     found: dict[Path, None] = {}
+    empty: list[str] = []
     for path in paths:
         if path.is_dir():
-            found.update(dict.fromkeys(_walk(path)))
+            inside = dict.fromkeys(_walk(path))
+            if not inside:
+                empty.append(str(path))
+            found.update(inside)
         elif path.is_file():
             if path.suffix not in (".sql", ".py"):
                 raise UsageError(f"{path}: cannot lint this file: give .sql files, Alembic "
@@ -57,4 +62,9 @@ def collect(paths: Sequence[Path]) -> list[Path]:
             found[path] = None
         else:
             raise UsageError(f"{path}: no such file or folder")
+    if empty:
+        raise UsageError(
+            f"{', '.join(empty)}: no migration to lint (no .sql file, no Alembic script "
+            "defining revision and upgrade); check the path"
+        )
     return list(found)

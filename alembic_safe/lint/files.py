@@ -123,17 +123,17 @@ def _lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bo
     in Alembic's transaction unless inside ``autocommit_block()``; findings at the op line.
     When the project's env.py installs the guard, lock_timeout counts as set."""
     # imported here: Alembic and SQLAlchemy take half a second to import, .sql runs skip it
-    from alembic_safe.capture.offline import load_script, run_offline
+    from alembic_safe.capture.offline import OfflineScript
 
     path = path.resolve()
-    module = load_script(path, shown)
-    declared = getattr(module, OPTOUTS_NAME, None)
+    script = OfflineScript(path, shown)
+    declared = getattr(script.module, OPTOUTS_NAME, None)
     optouts = migration_optouts(declared, shown) if declared is not None else []
     result = FileResult()
     guarded = runs_under_guard(path)
     for direction in ("upgrade", "downgrade") if downgrade else ("upgrade",):
         try:
-            captured = run_offline(path, module, direction, shown)
+            captured = script.render(direction)
         except IrreversibleDowngrade as exc:
             result.notes.append(FileProblem.of(exc))
             continue

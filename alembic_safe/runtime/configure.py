@@ -7,13 +7,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 from alembic.util import CommandError
 
 from alembic_safe.batched_backfill import PROGRESS_TABLE
 from alembic_safe.config import Settings, load_settings
 from alembic_safe.errors import AlembicSafeError
-from alembic_safe.runtime import dry_run, offline, online, retry
+from alembic_safe.runtime import dry_run, offline, online, retry, user_errors
 from alembic_safe.runtime.check_command import wrap_process_revision_directives
 from alembic_safe.runtime.guard import Guard, say
 
@@ -91,9 +92,11 @@ def configure(context: Any, **kwargs: Any) -> None:
 
     kwargs["on_version_apply"] = applied
     environment.configure(**kwargs)
-    scripts = list(environment.script.walk_revisions())
-    guard = Guard(settings, scripts, offline=environment.is_offline_mode(), dry_run=dry)
     migration_context = environment.get_context()
+    # walking imports the scripts: `op` bound, as Alembic has it when it imports them
+    with Operations.context(migration_context):
+        scripts = list(environment.script.walk_revisions())
+    guard = Guard(settings, scripts, offline=environment.is_offline_mode(), dry_run=dry)
     if environment.is_offline_mode():
         offline.install(guard, migration_context)
     else:
@@ -104,3 +107,4 @@ def configure(context: Any, **kwargs: Any) -> None:
         retry.install(guard, migration_context)
         if dry:
             dry_run.install(guard, migration_context)
+    user_errors.install(migration_context)  # outermost: one FAILED: line for our errors

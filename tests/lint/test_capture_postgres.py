@@ -9,7 +9,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from alembic_safe.capture.location import script_line
-from alembic_safe.capture.offline import load_script, run_offline
+from alembic_safe.capture.offline import OfflineScript
 
 SCRIPT = '''
 import sqlalchemy as sa
@@ -57,8 +57,8 @@ def _replay(dsn: str, statements: list[tuple[str, bool]]) -> None:
 def test_captured_sql_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     path = tmp_path / "0002_invoices.py"
     path.write_text(textwrap.dedent(SCRIPT).lstrip())
-    module = load_script(path)
-    up = run_offline(path, module, "upgrade")
+    script = OfflineScript(path)
+    up = script.render("upgrade")
     assert [(c.in_transaction, c.line) for c in up] == [
         (True, 9), (True, 9), (True, 11), (False, 13), (True, 14)]
     dsn = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -70,7 +70,7 @@ def test_captured_sql_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None:
                                "ORDER BY 1").fetchall()
         assert indexes == [("ix_users_email",), ("users_pkey",)]
         assert conn.execute("SELECT to_regclass('invoices')::text").fetchone() == ("invoices",)
-    down = run_offline(path, module, "downgrade")
+    down = script.render("downgrade")
     _replay(dsn, [(c.sql, c.in_transaction) for c in down])
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT to_regclass('invoices')").fetchone() == (None,)
@@ -102,7 +102,7 @@ def test_commit_captured_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None
     """op.get_bind().commit() ends the transaction: the concurrent build after it runs."""
     path = tmp_path / "0003_note.py"
     path.write_text(textwrap.dedent(COMMITTING).lstrip())
-    up = run_offline(path, load_script(path))
+    up = OfflineScript(path).render()
     assert [(c.sql.split()[0], c.in_transaction, c.line) for c in up] == [
         ("ALTER", True, 9), ("COMMIT", True, 10), ("CREATE", False, 12), ("UPDATE", True, 13)]
     dsn = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -45,6 +45,8 @@ def test_nothing_changed_is_clean(lint: Lint, write: Write, project: Path) -> No
     git(project, "commit", "-q", "-m", "base")
     run = lint("db", "--changed-since", "HEAD")
     assert (run.code, run.out) == (0, "0 errors, 0 warnings in 0 files (0 statements)\n")
+    assert run.err == ("alembic-safe: note: no migration under db changed since HEAD: "
+                       "nothing to lint\n")
 
 
 def test_bad_ref_is_usage_error(lint: Lint, write: Write, project: Path) -> None:

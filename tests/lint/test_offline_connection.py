@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lint_helpers import Run, migration
 
-from alembic_safe.capture.offline import load_script, run_offline
+from alembic_safe.capture.offline import OfflineScript
 
 Lint = Callable[..., Run]
 Write = Callable[[str, str], Path]
@@ -44,7 +44,7 @@ def test_commit_before_autocommit_block(write: Write) -> None:
             op.create_index("ix_users_note", "users", ["note"], postgresql_concurrently=True)
         op.execute("SET lock_timeout = '3s'")
     """))
-    captured = run_offline(path, load_script(path))
+    captured = OfflineScript(path).render()
     assert [(c.sql.split()[0], c.in_transaction, c.line) for c in captured] == [
         ("ALTER", True, 8), ("COMMIT", True, 9), ("CREATE", False, 12), ("SET", True, 13)]
 

@@ -95,7 +95,8 @@ def test_offline_sql_refusal_writes_no_sql_for_the_statement(project: Project) -
     assert result.returncode != 0
     assert "AS101" in result.stderr
     assert "CREATE INDEX ix_users_email ON users (email);" not in result.stdout
-    assert "SET lock_timeout = 3000" in result.stdout
+    # the refused migration is left out entirely; the script ends so that psql stops
+    assert "BEGIN;" not in result.stdout and "\\set ON_ERROR_STOP on" in result.stdout
 
 
 def test_offline_safe_sql_is_written(project: Project) -> None:

@@ -2,7 +2,9 @@
 
 Each batch of keys is updated and committed on its own, with its progress recorded, so
 writers wait at most for one short batch and a failed run resumes where it stopped.
-Batches commit one by one, so the backfill runs inside ``autocommit_block()``.
+Batches commit one by one, so the backfill runs inside ``autocommit_block()``. Offline
+(``alembic upgrade --sql``) it is written to the script as SQL that runs the same batches
+when psql runs it.
 
 Revision ID: 0003
 Revises: 0002
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import op
+from alembic import context, op
 
 import alembic_safe
 
@@ -29,6 +31,7 @@ def upgrade() -> None:
             op.get_bind(), table="payers", set="name = btrim(name)",
             where="name <> btrim(name)", key="id", batch_size=500,
         )
+    if not context.is_offline_mode():  # offline nothing has run yet: the SQL is the script
         print(f"payers: {result.rows} names trimmed in {result.batches} batches")
 
 
