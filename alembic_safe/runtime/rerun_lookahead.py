@@ -24,7 +24,7 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.analysis.names import qualified_key
 from alembic_safe.capture.errors import ScriptError
-from alembic_safe.capture.offline import run_offline
+from alembic_safe.capture.offline import OfflineScript
 from alembic_safe.runtime.guard import say
 
 
@@ -53,8 +53,7 @@ class Lookahead:
         if self._actions is None:
             direction = _direction(self._script)
             try:
-                captured = run_offline(Path(self._script.path), self._script.module,
-                                       direction)
+                captured = OfflineScript(Path(self._script.path)).render(direction)
             except ScriptError as exc:
                 say(f"revision {self._script.revision}: cannot read ahead in {direction}() "
                     f"({exc}); indexes a later USING INDEX attaches are built again")
