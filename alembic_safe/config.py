@@ -63,6 +63,9 @@ class Settings:
     baseline: str | None = None
     small_table_rows: int = 0
     slow_statement_ms: int = 1000
+    #: a database whose data must be kept (production): downgrades are checked like upgrades.
+    #: False (a development database): a downgrade may drop what its own upgrade created.
+    protected: bool = True
 
     @property
     def lock_timeout_ms(self) -> int:
@@ -97,6 +100,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "baseline": (str, type(None)),
     "small_table_rows": (int,),
     "slow_statement_ms": (int,),
+    "protected": (bool,),
 }
 _DURATION_KEYS = (
     "lock_timeout", "statement_timeout", "long_statement_timeout", "lock_retry_backoff",

@@ -36,6 +36,8 @@ from alembic_safe.capture.connection import OfflineConnection
 from alembic_safe.capture.diagnose import call_problem, describe, import_problem, run_problem
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.capture.location import script_line
+from alembic_safe.rules.base import OptOut
+from alembic_safe.runtime.allow import active_optouts
 
 _counter = itertools.count()
 DIRECTIONS = ("upgrade", "downgrade")
@@ -53,6 +55,8 @@ class CapturedStatement:
     line: int | None
     #: column types the op declared as already there (``alter_column(existing_type=...)``)
     existing_types: tuple[ExistingType, ...] = ()
+    #: the ``alembic_safe.allow()`` blocks open around the op
+    optouts: tuple[OptOut, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ class OfflineScript:
     def _output(self, text: str) -> None:
         self._captured.append(CapturedStatement(
             text.strip(), self._state["in_transaction"], self.shown, script_line(self.path),
-            tuple(self._declared)))
+            tuple(self._declared), active_optouts()))
 
     def _hook(self, context: MigrationContext) -> None:
         """Capture what the impl writes, where transactions begin and end, and the old types

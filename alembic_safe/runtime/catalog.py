@@ -46,6 +46,8 @@ WHERE c.oid = ANY(ARRAY(
 class RelationFacts:
     """What the guard knows about one live relation."""
 
+    schema: str  # pg_namespace.nspname
+    name: str  # pg_class.relname
     kind: str  # pg_class.relkind
     #: pg_class.reltuples; -1 for a table never vacuumed/analyzed (size unknown, not zero)
     tuples: int
@@ -84,6 +86,7 @@ class LiveCatalog:
         self._connection = connection
         self._checks = checks
         self._read: dict[str, RelationFacts | None] = {}
+        self._empty: dict[str, bool | None] = {}
 
     def relation(self, key: str) -> RelationFacts | None:
         """The live relation ``key`` names, or None when there is none."""
@@ -101,12 +104,34 @@ class LiveCatalog:
                 continue
             checks = (self._checks.column(d) for d in definitions or ())
             return RelationFacts(
-                kind=kind, tuples=int(tuples),
+                schema=schema, name=name, kind=kind, tuples=int(tuples),
                 columns={column: ColumnInfo(type_name=type_name, not_null=bool(flag))
                          for column, type_name, flag in zip(
                              columns or (), types or (), not_null or (), strict=True)},
                 not_null_checks=frozenset(c for c in checks if c is not None))
         return None
+
+    def is_empty(self, key: str, lock_timeout_ms: int) -> bool | None:
+        """Whether the table ``key`` holds no row at all, as this session sees it (its own
+        uncommitted rows included); None when ``key`` is not a table. Asked once per key.
+
+        ``pg_class.reltuples`` is an estimate (and -1 before the first ANALYZE), so this reads
+        the table: ``SELECT 1`` stops at the first row. Reading takes ACCESS SHARE, which waits
+        behind an ACCESS EXCLUSIVE holder: ``lock_timeout`` is set first, as for migration
+        statements; a timeout raises the driver's lock-not-available error.
+        """
+        if key not in self._empty:
+            relation = self.relation(key)
+            if relation is None or relation.kind not in ("r", "p"):
+                self._empty[key] = None
+            else:
+                table = f"{quote_identifier(relation.schema)}.{quote_identifier(relation.name)}"
+                with self._connection.cursor() as cursor:
+                    cursor.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
+                    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
+                    row = cursor.fetchone()
+                self._empty[key] = bool(row and row[0])
+        return self._empty[key]
 
     def row_count(self, key: str) -> int | None:
         """Approximate rows of a table; None when unknown (never analyzed) or not a table."""
@@ -167,6 +192,11 @@ class _Existing(Container[str]):
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and "." in key and self._live.relation(key) is not None
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier (PostgreSQL's rule: double the double quotes)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def invalid_index_exists(cursor: Any, name: str) -> bool:

@@ -14,12 +14,16 @@ from alembic.util import CommandError
 from alembic_safe.batched_backfill import PROGRESS_TABLE
 from alembic_safe.config import Settings, load_settings
 from alembic_safe.errors import AlembicSafeError
-from alembic_safe.runtime import dry_run, offline, online, retry, user_errors
+from alembic_safe.runtime import dry_run, offline, online, retry, revisions, user_errors
 from alembic_safe.runtime.check_command import wrap_process_revision_directives
 from alembic_safe.runtime.guard import Guard, say
 
 SETTING_KEYS = frozenset(f.name for f in dataclasses.fields(Settings))
 OWN_TABLES = frozenset({PROGRESS_TABLE})  # created by alembic-safe, not by the user's models
+#: ``alembic -x alembic-safe-protected=false downgrade -1``: the protected setting, per run
+PROTECTED_FLAG = "alembic-safe-protected"
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False}
 
 
 def _environment(context: Any) -> EnvironmentContext:
@@ -35,12 +39,20 @@ def _environment(context: Any) -> EnvironmentContext:
 
 
 def _settings(environment: EnvironmentContext, overrides: dict[str, Any]) -> Settings:
+    """``[tool.alembic_safe]``, then the configure() keywords, then ``-x`` arguments."""
     name = environment.config.config_file_name
     start = Path(name).resolve().parent if name else Path.cwd()
     try:
-        return load_settings(start, **overrides)
+        settings = load_settings(start, **overrides)
     except AlembicSafeError as exc:
         raise CommandError(f"alembic-safe: {exc}") from None
+    flag = environment.get_x_argument(as_dictionary=True).get(PROTECTED_FLAG)
+    if flag is None:
+        return settings
+    protected = _BOOLEANS.get(flag.strip().lower())
+    if protected is None:
+        raise CommandError(f"alembic-safe: -x {PROTECTED_FLAG}={flag}: write true or false")
+    return dataclasses.replace(settings, protected=protected)
 
 
 def _without_own_tables(user_include_name: Any) -> Any:
@@ -99,11 +111,13 @@ def configure(context: Any, **kwargs: Any) -> None:
     guard = Guard(settings, scripts, offline=environment.is_offline_mode(), dry_run=dry)
     if environment.is_offline_mode():
         offline.install(guard, migration_context)
+        revisions.install(guard, migration_context)
     else:
         connection = migration_context.connection
         if connection is None:
             raise CommandError("alembic-safe: context.configure got no connection")
         online.install(guard, connection)
+        revisions.install(guard, migration_context)  # inside the retries: checked per attempt
         retry.install(guard, migration_context)
         if dry:
             dry_run.install(guard, migration_context)

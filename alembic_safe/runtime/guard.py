@@ -4,31 +4,33 @@ It is shared by online runs (SQLAlchemy ``before_cursor_execute`` on the migrati
 connection) and offline ``--sql`` runs (Alembic's ``static_output``). Only statements whose
 call stack passes through a migration script are checked, so Alembic's version-table
 bookkeeping and the guard's own catalog queries are left alone; the script frame also gives
-the ``op.*`` call's line.
+the ``op.*`` call's line. Before a revision runs, :mod:`alembic_safe.runtime.revisions`
+checks it whole (:meth:`Guard.preview`), so one refusal lists all of its problems.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import NoReturn, Protocol
 
 from alembic.script import Script
 from alembic.util import CommandError
 
 from alembic_safe.analysis import Analyzer
-from alembic_safe.analysis.facts import AnalysisContext, Relation, StatementFacts
-from alembic_safe.analysis.names import qualified_key
+from alembic_safe.analysis.facts import AnalysisContext, StatementFacts
 from alembic_safe.capture.location import find_caller
-from alembic_safe.checking import Checker, has_errors
+from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
 from alembic_safe.errors import AlembicSafeError
 from alembic_safe.optouts import migration_optouts
-from alembic_safe.rules import find_rule
 from alembic_safe.rules.base import Finding, OptOut, Severity
 from alembic_safe.runtime.allow import active_optouts
 from alembic_safe.runtime.catalog import LiveCatalog
+from alembic_safe.runtime.created import CreatedObjects
+from alembic_safe.runtime.relaxations import FRESH_INSTALL, SELF_EXPLAINED, Relaxer
 
 
 class Refused(CommandError):
@@ -40,6 +42,32 @@ def say(text: str) -> None:
     print(f"alembic-safe: {text}", file=sys.stderr, flush=True)
 
 
+class Rendered(Protocol):
+    """One piece of a revision's SQL rendered before it runs (a captured statement)."""
+
+    @property
+    def sql(self) -> str: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    @property
+    def line(self) -> int | None: ...
+
+    @property
+    def optouts(self) -> tuple[OptOut, ...]: ...
+
+
+@dataclass(frozen=True)
+class Step:
+    """The revision step about to run: its script, its direction and, for a downgrade on a
+    database that is not protected, what the same revision's upgrade created."""
+
+    script: Script
+    upgrade: bool
+    undone: CreatedObjects | None = None
+
+
 @dataclass
 class Migration:
     """Analyzer and checker state for the revision being run."""
@@ -48,6 +76,8 @@ class Migration:
     analyzer: Analyzer
     checker: Checker
     catalog: LiveCatalog | None
+    relaxer: Relaxer
+    optouts: list[OptOut] = field(default_factory=list)
     statements: list[tuple[StatementFacts, bool]] = field(default_factory=list)
 
 
@@ -61,6 +91,12 @@ class Guard:
         self.dry_run = dry_run
         self.scripts = {os.path.realpath(s.path): s for s in scripts}
         self.current: Migration | None = None
+        #: the run started on an empty database (see :mod:`alembic_safe.runtime.fresh`)
+        self.fresh_install = False
+        #: relations created by the revisions this run has finished (qualified keys)
+        self.created: frozenset[str] = frozenset()
+        #: the revision step running now, when the step hooks know it
+        self.step: Step | None = None
 
     def locate(self) -> tuple[Script, int] | None:
         """The migration script running now and the line of its ``op.*`` call: the innermost
@@ -75,7 +111,8 @@ class Guard:
         """The state of ``script``'s run (a new one when another revision starts).
 
         ``catalog`` makes the migration's live catalog (looked up lazily by the analyzer);
-        ``schema`` is the first schema of search_path, for unqualified names.
+        ``schema`` is the first schema of search_path, for unqualified names. Relations
+        created by the run's earlier revisions are new to the analyzer.
         """
         if self.current is not None and self.current.script is script:
             return self.current
@@ -83,15 +120,15 @@ class Guard:
         context = AnalysisContext(pg_version=version, in_transaction=True,
                                   lock_timeout_managed=True,
                                   catalog=live.facts() if live is not None else None,
-                                  default_schema=schema)
+                                  new_relations=self.created, default_schema=schema)
         declared = getattr(script.module, "alembic_safe_allow", None)
         try:
             optouts = [] if declared is None else migration_optouts(declared, script.path)
         except AlembicSafeError as exc:
             raise Refused(str(exc)) from None
         self.current = Migration(script, Analyzer(context),
-                                 Checker(self.settings, context, path=script.path,
-                                         optouts=optouts), live)
+                                 self._checker(script, context, optouts), live,
+                                 self._relaxer(script, live, schema), optouts)
         return self.current
 
     def check(
@@ -101,7 +138,7 @@ class Guard:
         """Facts of ``sql`` once checked; None when no migration script emitted it.
 
         ``sql`` may be a function making the text, called only for a migration's statement.
-        Prints warnings and used opt-outs; raises :class:`Refused` on an error finding.
+        Prints warnings and what was allowed; raises :class:`Refused` on an error finding.
         """
         located = self.locate()
         if located is None:
@@ -112,53 +149,73 @@ class Guard:
         statements = state.analyzer.feed(text, in_transaction=in_transaction, line=line)
         findings: list[Finding] = []
         for stmt in statements:
-            findings += [self._relaxed(f, stmt, state)
+            findings += [state.relaxer.relax(f, stmt)
                          for f in state.checker.check(stmt, active_optouts())]
+            state.relaxer.observe(stmt)
             state.statements.append((stmt, in_transaction))
         self._report(script, findings)
         return statements
 
-    def _relaxed(self, finding: Finding, stmt: StatementFacts, state: Migration) -> Finding:
-        """Findings whose harm grows with the table's rows (by the rule's category) become
-        allowed on tables below ``small_table_rows`` ("small table")."""
-        limit = self.settings.small_table_rows
-        rule = find_rule(finding.rule)
-        catalog = state.catalog
-        if (finding.allowed_by is not None or limit <= 0 or catalog is None or rule is None
-                or not rule.category.harmless_on_empty_tables):
-            return finding
-        schema = state.analyzer.context.default_schema
-        counts = [_row_count(catalog, lock.relation, schema)
-                  for lock in stmt.locks if not lock.is_new]
-        if not counts or any(c is None or c >= limit for c in counts):
-            return finding
-        reason = f"small table ({max(c for c in counts if c is not None)} rows < {limit})"
-        return replace(finding, allowed_by=OptOut(finding.rule, reason, "small_table_rows"))
+    def preview(self, state: Migration, statements: Iterable[Rendered]) -> list[Finding]:
+        """The findings of a whole revision rendered before it runs, with the live catalog
+        and the relaxations of ``state``, by an analyzer and checker of their own (the
+        running revision's stay untouched). Prints nothing."""
+        script = state.script
+        context = state.analyzer.context
+        analyzer = Analyzer(context)
+        checker = self._checker(script, context, state.optouts)
+        relaxer = self._relaxer(script, state.catalog, context.default_schema)
+        findings: list[Finding] = []
+        for item in statements:
+            for stmt in analyzer.feed(item.sql, in_transaction=item.in_transaction,
+                                      line=item.line):
+                findings += [relaxer.relax(f, stmt) for f in checker.check(stmt, item.optouts)]
+                relaxer.observe(stmt)
+        return findings
+
+    def finish(self, script: Script) -> None:
+        """``script``'s step is done: what it created is new to the run's later revisions."""
+        if self.current is not None and self.current.script is script:
+            self.created = self.current.analyzer.new_relations
+        self.step = None
+
+    def refuse(self, script: Script, errors: list[Finding]) -> NoReturn:
+        """Print every refused finding once, on stderr, and stop the migration."""
+        # the full report once, on stderr; the exception (which Alembic prints twice: as an
+        # ERROR log line and as FAILED:) carries the one-line summary
+        print("\n".join(_refusal(script, f) for f in errors), file=sys.stderr, flush=True)
+        raise Refused(_summary(script, errors))
+
+    def _checker(self, script: Script, context: AnalysisContext,
+                 optouts: list[OptOut]) -> Checker:
+        return Checker(self.settings, context, path=script.path, optouts=optouts)
+
+    def _relaxer(self, script: Script, catalog: LiveCatalog | None, schema: str) -> Relaxer:
+        step = self.step
+        undone = step.undone if step is not None and step.script is script else None
+        return Relaxer(self.settings, catalog, schema, fresh_install=self.fresh_install,
+                       undone=undone)
 
     def _report(self, script: Script, findings: list[Finding]) -> None:
         for finding in findings:
-            if finding.allowed_by is not None:
-                say(f"{_where(script, finding)}: {finding.rule} ({finding.name}) allowed by "
-                    f"{finding.allowed_by.source}: {finding.allowed_by.reason}")
+            allowed = finding.allowed_by
+            if allowed is not None and allowed.source == FRESH_INSTALL:
+                continue  # said once, when the run started
+            if allowed is not None:
+                by = "" if allowed.source in SELF_EXPLAINED else f" by {allowed.source}"
+                say(f"{_where(script, finding)}: {finding.rule} ({finding.name}) "
+                    f"allowed{by}: {allowed.reason}")
             elif finding.severity is not Severity.ERROR:
                 say(f"warning: {_where(script, finding)}: {finding.rule} ({finding.name}) "
                     f"{finding.message}. {finding.help}")
-        if has_errors(findings):
-            errors = [f for f in findings
-                      if f.allowed_by is None and f.severity is Severity.ERROR]
-            # the full report once, on stderr; the exception (which Alembic prints twice: as
-            # an ERROR log line and as FAILED:) carries the one-line summary
-            print("\n".join(_refusal(script, f) for f in errors), file=sys.stderr, flush=True)
-            raise Refused(_summary(script, errors))
+        errors = errors_of(findings)
+        if errors:
+            self.refuse(script, errors)
 
 
-def _row_count(catalog: LiveCatalog, relation: Relation, schema: str) -> int | None:
-    """Approximate rows of ``relation`` (unqualified: in ``schema``, else on search_path)."""
-    for key in (qualified_key(relation, schema), relation.qualified):
-        count = catalog.row_count(key)
-        if count is not None:
-            return count
-    return None
+def errors_of(findings: Iterable[Finding]) -> list[Finding]:
+    """The error findings that no opt-out or relaxation allowed."""
+    return [f for f in findings if f.allowed_by is None and f.severity is Severity.ERROR]
 
 
 def _where(script: Script, finding: Finding) -> str:
@@ -168,8 +225,9 @@ def _where(script: Script, finding: Finding) -> str:
 def _summary(script: Script, errors: list[Finding]) -> str:
     """One line: the revision, and each refused rule with its place."""
     rules = ", ".join(f"{f.rule} {f.name} ({f.path}:{f.line})" for f in errors)
-    return (f"alembic-safe refused revision {script.revision}: {rules}; the statement, why and "
-            "the safe way are printed above")
+    what = "the statement" if len(errors) == 1 else "the statements"
+    return (f"alembic-safe refused revision {script.revision}: {rules}; {what}, why and the "
+            "safe way are printed above")
 
 
 def _refusal(script: Script, finding: Finding) -> str:
