@@ -15,3 +15,9 @@ def project(tmp_path: Path, pg_url: str) -> Project:
     made.execute("CREATE TABLE users (id int PRIMARY KEY, email text);"
                  "INSERT INTO users VALUES (1, 'a'), (2, 'b'), (3, 'c')")
     return made
+
+
+@pytest.fixture
+def empty(tmp_path: Path, pg_url: str) -> Project:
+    """An Alembic project on a fresh database without any table."""
+    return make_project(tmp_path, pg_url)

@@ -52,14 +52,15 @@ class Project:
         (self.root / "pyproject.toml").write_text(f"[tool.alembic_safe]\n{lines}")
 
     def migration(self, revision: str, body: str, down: str | None = None,
-                  header: str = "") -> Path:
+                  header: str = "", downgrade: str = "pass") -> Path:
         path = self.root / "migrations" / "versions" / f"{revision}.py"
         path.write_text(
             "from alembic import op\nimport sqlalchemy as sa\nimport alembic_safe\n"
             f"{header}\nrevision = {revision!r}\ndown_revision = {down!r}\n"
             "branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n"
             + textwrap.indent(textwrap.dedent(body).strip(), "    ")
-            + "\n\n\ndef downgrade():\n    pass\n"
+            + "\n\n\ndef downgrade():\n"
+            + textwrap.indent(textwrap.dedent(downgrade).strip(), "    ") + "\n"
         )
         return path
 
