@@ -26,8 +26,10 @@ from alembic_safe.demo_catalog import (
     alembic_revision,
     enum_values,
     index_is_valid,
+    remove_claims,
     run_autocommit,
     schema_summary,
+    seed_claims,
     seed_untrimmed_payers,
     untrimmed_payers,
 )
@@ -114,7 +116,9 @@ def lint_exists() -> bool:
 
 
 def step_upgrade(demo: Demo) -> None:
-    demo.alembic("upgrade", "head")
+    upgrade = demo.alembic("upgrade", "head")
+    if "fresh install" not in upgrade:
+        raise StepFailed("the first upgrade of an empty database was not called a fresh install")
     summary = schema_summary(demo.url)
     print("Tables:  " + ", ".join(summary.tables))
     print("Enum claim_status: " + ", ".join(enum_values(demo.url, "claim_status")))
@@ -123,7 +127,8 @@ def step_upgrade(demo: Demo) -> None:
         print(f"    {table}.{name} ({columns})")
     if alembic_revision(demo.url) != "0002":
         raise StepFailed("the database is not at revision 0002 after `alembic upgrade head`")
-    ok("the example app is at head (0002)")
+    ok("the example app is at head (0002); a fresh install: nothing to protect yet, so "
+       "only statements that would fail are refused")
 
 
 def step_lint(demo: Demo) -> None:
@@ -139,6 +144,9 @@ def step_lint(demo: Demo) -> None:
 
 
 def step_guard(demo: Demo) -> None:
+    seed_claims(demo.url, 1000)
+    print("Inserted 1000 claims with a line item each: the app is in use (on empty tables the "
+          "guard would allow the plain CREATE INDEX, with a note)")
     target = demo.add_example("add_index_unsafe.py", "0003_add_index.py", "a plain CREATE INDEX")
     refusal = demo.alembic("upgrade", "head", expect_ok=False)
     if "AS101" not in refusal:
@@ -153,6 +161,7 @@ def step_guard(demo: Demo) -> None:
         raise StepFailed(f"the fixed migration did not leave a valid {UNSAFE_INDEX} at 0003")
     ok(f"applied: at 0003, {UNSAFE_INDEX} built concurrently and valid")
     demo.undo_example(target, " (the app's models do not have that index)")
+    remove_claims(demo.url)
 
 
 def step_rerun(demo: Demo) -> None:

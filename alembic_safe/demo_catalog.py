@@ -92,6 +92,32 @@ def run_autocommit(url: str, statement: str) -> None:
         engine.dispose()
 
 
+def seed_claims(url: str, count: int) -> None:
+    """``count`` claims of one patient, one line item each: the app in use."""
+    with _connect(url) as connection:
+        for statement in (
+            "INSERT INTO accounts (name, npi) VALUES ('Demo clinic', '1000000001')",
+            "INSERT INTO payers (name, payer_code) VALUES ('Demo payer', 'DEMO')",
+            "INSERT INTO patients (account_id, first_name, last_name, date_of_birth)"
+            " SELECT id, 'Pat', 'Doe', DATE '1980-01-01' FROM accounts",
+            "INSERT INTO claims (account_id, patient_id, payer_id, service_date)"
+            " SELECT a.id, p.id, y.id, DATE '2026-01-01' + n FROM accounts a, patients p,"
+            " payers y, generate_series(1, :count) AS n",
+            "INSERT INTO claim_line_items (claim_id, cpt_code, amount)"
+            " SELECT id, '99213', 75 FROM claims",
+        ):
+            connection.execute(text(statement), {"count": count})
+        connection.commit()
+
+
+def remove_claims(url: str) -> None:
+    """Remove what :func:`seed_claims` inserted (line items go with their claims)."""
+    with _connect(url) as connection:
+        for table in ("claims", "patients", "payers", "accounts"):
+            connection.execute(text(f"DELETE FROM {table}"))
+        connection.commit()
+
+
 def seed_untrimmed_payers(url: str, count: int) -> None:
     """``count`` payers whose names carry stray spaces (what the backfill step cleans)."""
     with _connect(url) as connection:

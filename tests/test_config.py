@@ -34,6 +34,7 @@ def test_defaults_without_pyproject(tmp_path: Path) -> None:
     assert settings.lock_retry_backoff_ms == 1000
     assert settings.pg_version == 15
     assert settings.drift_gate is True
+    assert settings.protected is True  # safe by default: downgrades checked like upgrades
     assert settings.render == "ops"
 
 
@@ -103,6 +104,7 @@ def test_unknown_override_names_configure(tmp_path: Path) -> None:
         ('pg_version = "15"', r"pg_version must be an integer, got '15'"),
         ("lock_retries = true", r"lock_retries must be an integer, not a boolean"),
         ('drift_gate = "yes"', r"drift_gate must be true or false, got 'yes'"),
+        ("protected = 0", r"protected must be true or false, got 0"),
         ('select = "AS101"', r"select must be a list"),
         ("select = [101]", r"select must be a list of rule codes or names"),
         ('extend_select = ["style", 3]', r"extend_select must be a list of rule codes or names"),

@@ -19,11 +19,13 @@ def test_demo_runs_every_step() -> None:
     assert "FAILED" not in result.stderr  # the demo's own verdict (alembic's output is indented)
     for line in (
         "== 1. alembic upgrade head on the example app",
+        "alembic-safe: fresh install: the database has no applied revision and no tables",
         "ok: the example app is at head (0002)",
         "== 2. alembic-safe lint",
         "ok: lint reports the blocking CREATE INDEX (AS101)",
         "ok: the fixed examples and the app's migrations are clean",
         "== 3. alembic upgrade with an unsafe migration",
+        "Inserted 1000 claims with a line item each",
         "ok: refused before running: still at 0002, no index built",
         "ok: applied: at 0003, ix_claim_line_items_cpt_code built concurrently and valid",
         "== 4. a deploy killed after a concurrent index build: the plain re-run finishes",

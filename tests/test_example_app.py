@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 
-from alembic_safe.demo_catalog import seed_untrimmed_payers, untrimmed_payers
+from alembic_safe.demo_catalog import seed_claims, seed_untrimmed_payers, untrimmed_payers
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "billing"
 TABLES = ["accounts", "alembic_version", "claim_line_items", "claims", "patients", "payers"]
@@ -149,6 +149,7 @@ def test_offline_sql_needs_no_database(app: Path) -> None:
 
 def test_unsafe_example_is_refused_and_fixed_one_applies(app: Path, pg_url: str) -> None:
     upgrade_ok(app, pg_url)
+    seed_claims(pg_url, 50)  # on empty tables the guard allows the plain CREATE INDEX
     target = app / "migrations" / "versions" / "0003_add_index.py"
     shutil.copy(app / "unsafe_examples" / "add_index_unsafe.py", target)
     refused = alembic(app, pg_url, "upgrade", "head")

@@ -34,7 +34,8 @@ def test_unprotected_database_may_undo_what_the_upgrade_created(project: Project
     assert project.alembic("upgrade", "head").returncode == 0
     result = project.alembic(*UNPROTECTED, "downgrade", "base")
     assert result.returncode == 0, result.stderr
-    for rule, name in (("AS506 (rename-column)", "users.mail"), ("AS502 (drop-column)", "users.age"), ("AS501 (drop-table)", "audit")):
+    for rule, name in (("AS506 (rename-column)", "users.mail"),
+                       ("AS502 (drop-column)", "users.age"), ("AS501 (drop-table)", "audit")):
         assert (f"{rule} allowed: {name} was created by this revision's upgrade (the database "
                 "is not protected)") in result.stderr
     assert project.version() is None
@@ -74,3 +75,17 @@ def test_protected_setting_sources_and_errors(project: Project) -> None:
     project.settings(protected="false")
     assert project.alembic("downgrade", "base").returncode == 0
     assert project.version() is None
+
+
+def test_protected_keyword_of_configure(project: Project) -> None:
+    env = project.root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace(
+        "alembic_safe.configure(context, connection=connection, target_metadata=None)",
+        "alembic_safe.configure(context, connection=connection, target_metadata=None, "
+        "protected=False)"))
+    project.migration("a1", 'op.create_table("audit", sa.Column("id", sa.BigInteger))',
+                      downgrade='op.drop_table("audit")')
+    assert project.alembic("upgrade", "head").returncode == 0
+    result = project.alembic("downgrade", "base")
+    assert result.returncode == 0, result.stderr
+    assert "allowed: audit was created by this revision's upgrade" in result.stderr
