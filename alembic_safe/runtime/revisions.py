@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,20 +71,27 @@ def install(guard: Guard, context: MigrationContext) -> None:
     def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
         first = True
         for step in steps_of(heads, ctx):
-            if first and not guard.offline and context.connection is not None:
-                guard.fresh_install = is_fresh_install(
-                    context.connection, tuple(heads), context.version_table,
-                    context.version_table_schema)
-                if guard.fresh_install:
-                    say(ANNOUNCEMENT)
-            first = False
             script = getattr(step, "revision", None)
-            if isinstance(script, Script):
+            if isinstance(script, Script):  # not a stamp
+                if first and step.is_upgrade:
+                    _detect_fresh_install(guard, context, tuple(heads))
                 step.migration_fn = _checked(guard, target, script, bool(step.is_upgrade),
                                              step.migration_fn)
+            first = False
             yield step
 
     context._migrations_fn = steps
+
+
+def _detect_fresh_install(guard: Guard, context: MigrationContext,
+                          heads: tuple[str, ...]) -> None:
+    """Online, at the run's first upgrade step: is it a fresh install? Said once."""
+    if guard.offline or context.connection is None:
+        return
+    guard.fresh_install = is_fresh_install(context.connection, heads, context.version_table,
+                                           context.version_table_schema)
+    if guard.fresh_install:
+        say(ANNOUNCEMENT)
 
 
 def _checked(guard: Guard, target: Target, script: Script, upgrade: bool,
@@ -100,8 +108,15 @@ def _checked(guard: Guard, target: Target, script: Script, upgrade: bool,
 
 
 def _render(script: Script, direction: str) -> list[CapturedStatement]:
-    """``direction()`` of ``script`` rendered offline (raises ScriptError)."""
-    return OfflineScript(Path(script.path), script.path).render(direction)
+    """``direction()`` of ``script`` rendered offline (raises ScriptError), without the INFO
+    lines Alembic logs for the offline context it makes ("Generating static SQL"...)."""
+    logger = logging.getLogger("alembic.runtime.migration")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        return OfflineScript(Path(script.path), script.path).render(direction)
+    finally:
+        logger.setLevel(level)
 
 
 def _check_whole(guard: Guard, target: Target, script: Script, direction: str) -> None:

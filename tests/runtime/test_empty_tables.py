@@ -6,7 +6,12 @@ analyzed: ``reltuples`` is -1).
 
 from __future__ import annotations
 
+import subprocess
+import threading
+import time
+
 import pytest
+import sqlalchemy as sa
 from runtime_project import Project
 
 AUDIT = "CREATE TABLE audit (id int PRIMARY KEY, user_id int, note text)"
@@ -151,3 +156,80 @@ def test_tables_created_earlier_in_the_run_are_new(project: Project) -> None:
     assert refused.returncode != 0
     assert all(rule in refused.stderr for rule in ("AS101", "AS205", "AS301"))
     assert project.version() == "c3"
+
+
+def test_reading_a_locked_empty_table_waits_lock_timeout_then_retries(audit: Project) -> None:
+    """Reading whether a table is empty waits behind an ACCESS EXCLUSIVE holder like the
+    migration's own statements: at most lock_timeout, then the migration is retried."""
+    audit.settings(lock_timeout='"300ms"', lock_retries="10", lock_retry_backoff='"200ms"')
+    audit.migration("a1", 'op.create_index("ix_audit_note", "audit", ["note"])')
+    holder = sa.create_engine(audit.url)
+    watcher = sa.create_engine(audit.url)
+    results: list[subprocess.CompletedProcess[str]] = []
+    with holder.connect() as conn, watcher.connect() as watch:
+        conn.exec_driver_sql("LOCK TABLE audit IN ACCESS EXCLUSIVE MODE")
+        upgrade = threading.Thread(target=lambda: results.append(audit.alembic("upgrade",
+                                                                               "head")))
+        upgrade.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not watch.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks WHERE relation = 'audit'::regclass "
+                "AND NOT granted").scalar():
+            watch.rollback()
+            time.sleep(0.02)
+        time.sleep(0.5)  # longer than lock_timeout: the first attempt gives up
+        conn.rollback()
+        upgrade.join()
+    holder.dispose()
+    watcher.dispose()
+    result = results[0]
+    assert result.returncode == 0, result.stderr
+    assert "retrying the migration's transaction" in result.stderr
+    assert "AS101 (create-index-not-concurrent) allowed: audit has no rows" in result.stderr
+    assert audit.version() == "a1"
+
+
+def test_the_whole_revision_check_adds_no_log_lines(audit: Project) -> None:
+    """Rendering a revision ahead makes an offline Alembic context, which logs at INFO."""
+    ini = audit.root / "alembic.ini"
+    ini.write_text(ini.read_text() + LOGGING)
+    env = audit.root / "migrations" / "env.py"
+    env.write_text("from logging.config import fileConfig\nfrom alembic import context\n"
+                   "fileConfig(context.config.config_file_name)\n" + env.read_text())
+    audit.migration("a1", 'op.create_index("ix_audit_note", "audit", ["note"])')
+    result = audit.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "Running upgrade  -> a1" in result.stderr  # Alembic's INFO lines are shown
+    assert "Generating static SQL" not in result.stderr
+    assert result.stderr.count("Context impl PostgresqlImpl.") == 1
+
+
+LOGGING = """
+[loggers]
+keys = root,alembic
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARNING
+handlers = console
+qualname =
+
+[logger_alembic]
+level = INFO
+handlers =
+qualname = alembic
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)-5.5s [%(name)s] %(message)s
+"""

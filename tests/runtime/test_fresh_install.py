@@ -82,3 +82,11 @@ def test_an_applied_revision_means_not_fresh(empty: Project) -> None:
     assert FRESH not in result.stderr
     assert result.returncode != 0 and "AS501 (drop-table)" in result.stderr
     assert empty.version() == "b2"
+
+
+def test_stamping_an_empty_database_is_no_install(empty: Project) -> None:
+    empty.migration("a1", USERS)
+    result = empty.alembic("stamp", "head")
+    assert result.returncode == 0, result.stderr
+    assert FRESH not in result.stderr
+    assert empty.version() == "a1"
