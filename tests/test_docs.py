@@ -54,6 +54,7 @@ def test_documented_defaults_match_settings() -> None:
     for name in ("lock_retries", "pg_version", "small_table_rows", "slow_statement_ms"):
         assert f"| `{name}` | `{getattr(defaults, name)}` |" in configuration
     assert "| `drift_gate` | `true` |" in configuration
+    assert "| `protected` | `true` |" in configuration
 
 
 def test_readme_setup_is_exactly_the_two_dev_commands() -> None:
