@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from alembic_safe.analysis import Analyzer
-from alembic_safe.analysis.facts import AddConstraint, CatalogFacts, ColumnInfo
+from alembic_safe.analysis.facts import AddConstraint, CatalogFacts, ColumnInfo, Relation
+from alembic_safe.fix import quoting
 
 # One relation: the key is split into (schema, name) candidates, '' as the schema of a bare
 # name (resolved through search_path); to_regclass never raises for a missing relation.
@@ -125,7 +126,7 @@ class LiveCatalog:
             if relation is None or relation.kind not in ("r", "p"):
                 self._empty[key] = None
             else:
-                table = f"{quote_identifier(relation.schema)}.{quote_identifier(relation.name)}"
+                table = quoting.relation(Relation(relation.name, relation.schema))
                 with self._connection.cursor() as cursor:
                     cursor.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
                     cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
@@ -192,11 +193,6 @@ class _Existing(Container[str]):
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and "." in key and self._live.relation(key) is not None
-
-
-def quote_identifier(name: str) -> str:
-    """``name`` as a quoted SQL identifier (PostgreSQL's rule: double the double quotes)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def invalid_index_exists(cursor: Any, name: str) -> bool:
