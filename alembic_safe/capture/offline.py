@@ -59,6 +59,16 @@ class CapturedStatement:
     optouts: tuple[OptOut, ...] = ()
 
 
+class StoppedRender(ScriptError):
+    """``upgrade()``/``downgrade()`` raised while rendered offline; ``captured`` holds what it
+    emitted before (what runs first online too, up to the line that needs a database)."""
+
+    def __init__(self, path: str, line: int | None, problem: str,
+                 captured: list[CapturedStatement]) -> None:
+        super().__init__(path, line, problem)
+        self.captured = captured
+
+
 @dataclass(frozen=True)
 class ExistingType:
     """``op.alter_column(..., existing_type=...)``: the column's type before the change, as
@@ -245,7 +255,8 @@ class OfflineScript:
                         self.shown, line, f"downgrade() is irreversible by design "
                         f"({describe(exc)}): nothing to lint")
                 else:
-                    failure = ScriptError(self.shown, line, run_problem(direction, exc))
+                    failure = StoppedRender(self.shown, line, run_problem(direction, exc),
+                                            self._captured)
         if failure is not None:
             raise failure
         return self._captured

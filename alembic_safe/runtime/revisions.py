@@ -26,7 +26,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
-from alembic_safe.capture.offline import CapturedStatement, OfflineScript
+from alembic_safe.capture.offline import CapturedStatement, OfflineScript, StoppedRender
 from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks
 from alembic_safe.runtime.created import CreatedObjects
 from alembic_safe.runtime.fresh import ANNOUNCEMENT, is_fresh_install
@@ -120,11 +120,15 @@ def _render(script: Script, direction: str) -> list[CapturedStatement]:
 
 
 def _check_whole(guard: Guard, target: Target, script: Script, direction: str) -> None:
-    """Refuse the revision, listing every error finding, before any of it runs."""
+    """Refuse the revision, listing every error finding, before any of it runs. A script
+    that stops rendering offline (it reads the database) is checked ahead up to that line."""
+    stopped: StoppedRender | None = None
     try:
         rendered = _render(script, direction)
     except IrreversibleDowngrade:
         return  # running it raises the script's own error
+    except StoppedRender as exc:
+        rendered, stopped = exc.captured, exc
     except ScriptError as exc:
         say(f"revision {script.revision}: checking each statement as it runs, not the whole "
             f"revision first: {exc}")
@@ -144,12 +148,21 @@ def _check_whole(guard: Guard, target: Target, script: Script, direction: str) -
     errors = errors_of(findings)
     if errors:
         guard.refuse(script, errors)
+    if stopped is not None:
+        say(f"revision {script.revision}: checked ahead up to {stopped.path}:{stopped.line}, "
+            f"the rest statement by statement as it runs: {stopped.problem}")
 
 
 def _created(script: Script, target: Target) -> CreatedObjects | None:
-    """What ``script``'s upgrade creates, or None (said) when it cannot be rendered."""
+    """What ``script``'s upgrade creates (up to the line where it stops rendering offline,
+    said in one line), or None (said) when it cannot be rendered at all."""
     try:
         rendered = _render(script, "upgrade")
+    except StoppedRender as exc:
+        say(f"revision {script.revision}: what its upgrade() creates after line {exc.line} is "
+            "not known (it needs the database there), so dropping it is checked as on a "
+            "protected database")
+        rendered = exc.captured
     except ScriptError as exc:
         say(f"revision {script.revision}: its downgrade is checked as on a protected database: "
             f"upgrade() cannot be rendered to know what it created: {exc}")

@@ -89,3 +89,20 @@ def test_protected_keyword_of_configure(project: Project) -> None:
     result = project.alembic("downgrade", "base")
     assert result.returncode == 0, result.stderr
     assert "allowed: audit was created by this revision's upgrade" in result.stderr
+
+
+def test_an_upgrade_that_reads_rows_is_known_up_to_the_read(project: Project) -> None:
+    project.migration("a1", """
+        op.add_column("users", sa.Column("age", sa.Integer()))
+        if op.get_bind().execute(sa.text("SELECT count(*) FROM users")).scalar():
+            op.add_column("users", sa.Column("note", sa.Text()))
+    """, downgrade='op.drop_column("users", "note")\nop.drop_column("users", "age")')
+    assert project.alembic("upgrade", "head").returncode == 0
+    result = project.alembic(*UNPROTECTED, "downgrade", "base")
+    assert result.returncode != 0
+    assert ("alembic-safe: revision a1: what its upgrade() creates after line 13 is not known "
+            "(it needs the database there), so dropping it is checked as on a protected "
+            "database") in result.stderr
+    assert "statement: ALTER TABLE users DROP COLUMN note" in result.stderr
+    assert result.stderr.count("safe way:") == 1  # users.age is known: allowed
+    assert project.version() == "a1"
