@@ -97,6 +97,9 @@ class Guard:
         self.created: frozenset[str] = frozenset()
         #: the revision step running now, when the step hooks know it
         self.step: Step | None = None
+        #: every error finding of a revision, checked whole (set by the step hooks): what a
+        #: refusal lists when the revision was not checked before it ran
+        self.errors_ahead: Callable[[Script], list[Finding]] | None = None
 
     def locate(self) -> tuple[Script, int] | None:
         """The migration script running now and the line of its ``op.*`` call: the innermost
@@ -209,8 +212,17 @@ class Guard:
                 say(f"warning: {_where(script, finding)}: {finding.rule} ({finding.name}) "
                     f"{finding.message}. {finding.help}")
         errors = errors_of(findings)
+        if errors and self.fresh_install and self.errors_ahead is not None:
+            errors = _merged(self.errors_ahead(script), errors)
         if errors:
             self.refuse(script, errors)
+
+
+def _merged(ahead: list[Finding], errors: list[Finding]) -> list[Finding]:
+    """The revision's errors checked whole, then those of the statement refused as it runs
+    that the whole check did not see (the SQL sent online differed)."""
+    seen = {(f.rule, f.line) for f in ahead}
+    return ahead + [f for f in errors if (f.rule, f.line) not in seen]
 
 
 def errors_of(findings: Iterable[Finding]) -> list[Finding]:

@@ -5,9 +5,11 @@
 - Before a step runs: its ``upgrade()`` (or ``downgrade()``) is rendered offline, as lint
   does, and every statement is checked with the live catalog and the guard's relaxations;
   the error findings are printed all at once and the revision is refused before any of it
-  runs. A script that cannot be rendered offline (it reads rows, say) is said in one line
-  and checked statement by statement as it runs. The check of each statement as it runs
-  stays, and decides when the SQL sent online differs from the rendered one.
+  runs. A script that stops rendering offline (it reads rows, say) is checked ahead up to
+  there, said in one line, and the rest statement by statement as it runs. The check of each
+  statement as it runs stays, and decides when the SQL sent online differs from the rendered
+  one. In a fresh install, where only what fails whatever the data is refused, the revision is
+  rendered only when a statement is refused, to list every error of it.
 - A downgrade on a database that is not ``protected``: the same revision's upgrade is
   rendered too, to know what it created (:mod:`alembic_safe.runtime.created`).
 - After a step: the relations it created are new to the run's later revisions.
@@ -27,6 +29,7 @@ from alembic.script import Script
 
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.capture.offline import CapturedStatement, OfflineScript, StoppedRender
+from alembic_safe.rules.base import Finding
 from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks
 from alembic_safe.runtime.created import CreatedObjects
 from alembic_safe.runtime.fresh import ANNOUNCEMENT, is_fresh_install
@@ -68,6 +71,16 @@ def install(guard: Guard, context: MigrationContext) -> None:
         return
     target = Target.of(guard, context)
 
+    def errors_ahead(script: Script) -> list[Finding]:
+        step = guard.step
+        direction = "upgrade" if step is None or step.upgrade else "downgrade"
+        try:
+            return _errors_ahead(guard, target, script, direction)[0]
+        except ScriptError:
+            return []
+
+    guard.errors_ahead = errors_ahead
+
     def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
         first = True
         for step in steps_of(heads, ctx):
@@ -100,7 +113,8 @@ def _checked(guard: Guard, target: Target, script: Script, upgrade: bool,
     def run(**kw: Any) -> None:
         undone = None if upgrade or guard.settings.protected else _created(script, target)
         guard.step = Step(script, upgrade, undone)
-        _check_whole(guard, target, script, "upgrade" if upgrade else "downgrade")
+        if not guard.fresh_install:  # a fresh install refuses only what fails: listed then
+            _check_whole(guard, target, script, "upgrade" if upgrade else "downgrade")
         function(**kw)
         guard.finish(script)
 
@@ -122,17 +136,30 @@ def _render(script: Script, direction: str) -> list[CapturedStatement]:
 def _check_whole(guard: Guard, target: Target, script: Script, direction: str) -> None:
     """Refuse the revision, listing every error finding, before any of it runs. A script
     that stops rendering offline (it reads the database) is checked ahead up to that line."""
-    stopped: StoppedRender | None = None
     try:
-        rendered = _render(script, direction)
+        errors, stopped = _errors_ahead(guard, target, script, direction)
     except IrreversibleDowngrade:
         return  # running it raises the script's own error
-    except StoppedRender as exc:
-        rendered, stopped = exc.captured, exc
     except ScriptError as exc:
         say(f"revision {script.revision}: checking each statement as it runs, not the whole "
             f"revision first: {exc}")
         return
+    if errors:
+        guard.refuse(script, errors)
+    if stopped is not None:
+        say(f"revision {script.revision}: checked ahead up to {stopped.path}:{stopped.line}, "
+            f"the rest statement by statement as it runs: {stopped.problem}")
+
+
+def _errors_ahead(guard: Guard, target: Target, script: Script, direction: str
+                  ) -> tuple[list[Finding], StoppedRender | None]:
+    """The error findings of ``script``'s ``direction()`` rendered offline (up to where its
+    rendering stopped, returned too); raises ScriptError when it does not render at all."""
+    stopped: StoppedRender | None = None
+    try:
+        rendered = _render(script, direction)
+    except StoppedRender as exc:
+        rendered, stopped = exc.captured, exc
     state = guard.migration(script, target.version, target.catalog, target.schema)
     try:
         findings = guard.preview(state, rendered)
@@ -145,12 +172,7 @@ def _check_whole(guard: Guard, target: Target, script: Script, direction: str) -
             f"{script.revision} while reading one of its tables: another session holds an "
             "ACCESS EXCLUSIVE lock on it; run the migration again when the table is quiet"
         ) from None
-    errors = errors_of(findings)
-    if errors:
-        guard.refuse(script, errors)
-    if stopped is not None:
-        say(f"revision {script.revision}: checked ahead up to {stopped.path}:{stopped.line}, "
-            f"the rest statement by statement as it runs: {stopped.problem}")
+    return errors_of(findings), stopped
 
 
 def _created(script: Script, target: Target) -> CreatedObjects | None:

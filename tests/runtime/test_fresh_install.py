@@ -37,13 +37,18 @@ def test_fresh_install_allows_all_but_what_fails_and_says_so_once(empty: Project
 
 
 def test_fresh_install_still_refuses_what_postgresql_refuses(empty: Project) -> None:
+    """Listing every such error of the revision (it is checked whole once one is refused)."""
     empty.migration("a1", USERS)
-    empty.migration("b2", 'op.create_index("ix_users_email", "users", ["email"], '
-                          "postgresql_concurrently=True)", down="a1")
+    empty.migration("b2", """
+        op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
+        op.execute("ALTER TABLE users ADD COLUM age int")
+        op.create_index("ix_users_id", "users", ["id"])
+    """, down="a1")
     result = empty.alembic("upgrade", "head")
     assert result.returncode != 0
     assert FRESH in result.stderr
-    assert "AS103 (concurrently-in-transaction)" in result.stderr
+    assert re.findall(r"^  (AS\d{3}) \(", result.stderr, flags=re.MULTILINE) == [
+        "AS103", "AS001"]
     assert "Traceback" not in result.stderr
     assert empty.version() == "a1"
 
@@ -89,4 +94,17 @@ def test_stamping_an_empty_database_is_no_install(empty: Project) -> None:
     result = empty.alembic("stamp", "head")
     assert result.returncode == 0, result.stderr
     assert FRESH not in result.stderr
+    assert empty.version() == "a1"
+
+
+def test_an_error_only_the_online_run_meets_is_listed_too(empty: Project) -> None:
+    empty.migration("a1", USERS)
+    empty.migration("b2", """
+        if not context.is_offline_mode():
+            op.create_index("ix_users_email", "users", ["email"],
+                            postgresql_concurrently=True)
+    """, down="a1", header="from alembic import context")
+    result = empty.alembic("upgrade", "head")
+    assert result.returncode != 0
+    assert re.findall(r"^  (AS\d{3}) \(", result.stderr, flags=re.MULTILINE) == ["AS103"]
     assert empty.version() == "a1"
