@@ -17,7 +17,7 @@ from runtime_project import Project, make_project
 #: revision 0007's error findings on tables with rows
 REFUSED_0007 = ("AS206 set-not-null", "AS101 create-index-not-concurrent",
                 "AS303 add-unique-without-index", "AS302 add-check-without-not-valid",
-                "AS101 create-index-not-concurrent")
+                "AS101 create-index-not-concurrent", "AS810 long-work-after-access-exclusive")
 ROWS = ("INSERT INTO users (id, username, email, name, created_at) "
         "SELECT g, 'user' || g, 'u' || g || '@example.com', 'User ' || g, now() "
         "FROM generate_series(1, 200) g;"
