@@ -60,13 +60,14 @@ class CapturedStatement:
 
 
 class StoppedRender(ScriptError):
-    """``upgrade()``/``downgrade()`` raised while rendered offline; ``captured`` holds what it
-    emitted before (what runs first online too, up to the line that needs a database)."""
+    """``upgrade()``/``downgrade()`` raised ``cause`` while rendered offline; ``captured`` holds
+    what it emitted before (what runs first online too, up to the line that raised)."""
 
     def __init__(self, path: str, line: int | None, problem: str,
-                 captured: list[CapturedStatement]) -> None:
+                 captured: list[CapturedStatement], cause: BaseException) -> None:
         super().__init__(path, line, problem)
         self.captured = captured
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ class OfflineScript:
                         f"({describe(exc)}): nothing to lint")
                 else:
                     failure = StoppedRender(self.shown, line, run_problem(direction, exc),
-                                            self._captured)
+                                            self._captured, exc)
         if failure is not None:
             raise failure
         return self._captured

@@ -29,6 +29,7 @@ from alembic.script import Script
 
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.capture.offline import CapturedStatement, OfflineScript, StoppedRender
+from alembic_safe.errors import AlembicSafeError
 from alembic_safe.rules.base import Finding
 from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks
 from alembic_safe.runtime.created import CreatedObjects
@@ -146,7 +147,8 @@ def _check_whole(guard: Guard, target: Target, script: Script, direction: str) -
         return
     if errors:
         guard.refuse(script, errors)
-    if stopped is not None:
+    # an alembic-safe error of the script's own (a wrong allow()) stops the run with its line
+    if stopped is not None and not isinstance(stopped.cause, AlembicSafeError):
         say(f"revision {script.revision}: checked ahead up to {stopped.path}:{stopped.line}, "
             f"the rest statement by statement as it runs: {stopped.problem}")
 
