@@ -190,6 +190,7 @@ class Checker:
             severity=self._severity.get(rule.code) or rule.severity,
             message=hit.message, help=hit.help, statement=stmt.sql, path=self.path,
             line=stmt.position.line, column=stmt.position.column, allowed_by=allowed,
+            fix=hit.fix,
         )
 
 

@@ -103,7 +103,7 @@ def _subcommand(cmd: Fields, table: Relation, scope: Scope, draft: Draft) -> Loc
         return AE
     con = tree.of(definition, "Constraint")
     if subtype is AT.AT_AddConstraint and con is not None:
-        added = columns.constraint(con)
+        added = columns.constraint(con, printed=True)
         if added is not None:
             return _add_constraint(added, table, draft)
         return AE
@@ -135,7 +135,7 @@ def _subcommand(cmd: Fields, table: Relation, scope: Scope, draft: Draft) -> Loc
 
 
 def _add_column(coldef: Fields, if_not_exists: bool, table: Relation, draft: Draft) -> LockMode:
-    col = columns.column(coldef)
+    col = columns.column(coldef, printed=True)
     draft.actions.append(AddColumn(table, column=col, if_not_exists=if_not_exists))
     if (
         col.default_volatility is Volatility.VOLATILE
@@ -182,7 +182,8 @@ def _validate(name: str, table: Relation, scope: Scope, draft: Draft) -> LockMod
 def _alter_type(
     coldef: Fields, column: str, table: Relation, scope: Scope, draft: Draft
 ) -> LockMode:
-    new_type = columns.column(coldef).type_name if coldef.get("typeName") else "?"
+    declared = columns.column(coldef, printed=True) if coldef.get("typeName") else None
+    new_type = declared.type_name if declared is not None else "?"
     old_type = scope.column_type(table, column)
     free = rewrite_free(old_type, new_type) if old_type is not None else None
     using = coldef.get("raw_default") is not None
@@ -190,6 +191,7 @@ def _alter_type(
         free = False  # USING recomputes every value
     draft.actions.append(AlterColumnType(
         table, column=column, new_type=new_type, using=using,
+        new_type_sql=declared.type_sql if declared is not None else "",
         old_type=old_type, rewrite_free=free))
     if not free:
         draft.rewrite(table)

@@ -6,8 +6,9 @@ from typing import Any
 
 from pglast.enums.parsenodes import ConstrType
 from pglast.enums.primnodes import NullTestType
+from pglast.stream import maybe_double_quote_name
 
-from alembic_safe.analysis import names, tree
+from alembic_safe.analysis import deparse, names, tree
 from alembic_safe.analysis.facts import ColumnDef, ConstraintDef, ConstraintKind, Volatility
 from alembic_safe.analysis.tree import Fields
 from alembic_safe.analysis.volatility import volatility
@@ -36,8 +37,12 @@ def not_null_check_column(expr: Any) -> str | None:
     return fields[-1] if fields and len(fields) == len(parts) else None
 
 
-def constraint(node: Fields, column: str | None = None) -> ConstraintDef | None:
-    """A table or column constraint as a ConstraintDef; None for DEFAULT/NULL/attributes."""
+def constraint(node: Fields, column: str | None = None, *,
+               printed: bool = False) -> ConstraintDef | None:
+    """A table or column constraint as a ConstraintDef; None for DEFAULT/NULL/attributes.
+
+    ``printed``: also print its CHECK expression as SQL (for statements on existing tables,
+    whose fixes need it; CREATE TABLE skips the cost)."""
     kind = _KINDS.get(tree.enum(node, "contype", ConstrType))
     if kind is None:
         return None
@@ -50,6 +55,7 @@ def constraint(node: Fields, column: str | None = None) -> ConstraintDef | None:
     if not columns and column is not None:
         columns = (column,)
     pktable = node.get("pktable")
+    expression = node.get("raw_expr") if kind is ConstraintKind.CHECK and printed else None
     return ConstraintDef(
         kind=kind,
         name=node.get("conname") or None,
@@ -60,11 +66,34 @@ def constraint(node: Fields, column: str | None = None) -> ConstraintDef | None:
         not_null_check_column=(
             not_null_check_column(node.get("raw_expr")) if kind is ConstraintKind.CHECK else None
         ),
+        expression=deparse.wrapped_sql(expression) if expression is not None else None,
+        referenced_columns=tuple(tree.strings(node.get("pk_attrs"))),
+        on_delete=_action(node, "fk_del_action", "fk_del_set_cols"),
+        on_update=_action(node, "fk_upd_action", None),
+        match_full=node.get("fk_matchtype") == "f",
+        deferrable=tree.flag(node, "deferrable"),
+        initially_deferred=tree.flag(node, "initdeferred"),
+        include=tuple(tree.strings(node.get("including"))),
+        nulls_not_distinct=tree.flag(node, "nulls_not_distinct"),
     )
 
 
-def column(node: Fields) -> ColumnDef:
-    """A ColumnDef node (CREATE TABLE element or ADD COLUMN) as a fact."""
+#: pg_constraint's referential action codes as SQL (``a``, NO ACTION, is the default)
+_ACTIONS = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def _action(node: Fields, field: str, columns_field: str | None) -> str | None:
+    """ON DELETE / ON UPDATE of a foreign key as SQL (``SET NULL (a)`` with its columns)."""
+    action = _ACTIONS.get(node.get(field) or "a")
+    cols = tree.strings(node.get(columns_field)) if columns_field else []
+    if action is not None and cols:
+        action += " (" + ", ".join(str(maybe_double_quote_name(c)) for c in cols) + ")"
+    return action
+
+
+def column(node: Fields, *, printed: bool = False) -> ColumnDef:
+    """A ColumnDef node (CREATE TABLE element or ADD COLUMN) as a fact; ``printed``: with its
+    type, default and CHECK expressions printed as SQL (ADD COLUMN, ALTER TYPE)."""
     type_node = node.get("typeName")
     type_name, serial = names.type_name(type_node) if type_node is not None else ("?", False)
     not_null = tree.flag(node, "is_not_null")
@@ -85,12 +114,18 @@ def column(node: Fields) -> ColumnDef:
         elif contype in _KINDS:  # CHECK, REFERENCES, UNIQUE, PRIMARY KEY, EXCLUDE
             if contype is ConstrType.CONSTR_PRIMARY:
                 primary = not_null = True
-            definition = constraint(con, colname)
+            definition = constraint(con, colname, printed=printed)
             if definition is not None:
                 constraints.append(definition)
+    default_sql = next((deparse.wrapped_sql(con["raw_expr"])
+                        for con in tree.nodes(node, "constraints", "Constraint")
+                        if tree.enum(con, "contype", ConstrType) is ConstrType.CONSTR_DEFAULT
+                        and con.get("raw_expr") is not None), None) if printed else None
     return ColumnDef(
         name=colname or "?",
         type_name=type_name,
+        type_sql=deparse.sql("TypeName", type_node) if printed and type_node else "",
+        default_sql=default_sql,
         not_null=not_null or identity or serial,
         has_default=default is not None,
         default_volatility=default,

@@ -113,6 +113,10 @@ class ColumnDef:
     primary_key: bool = False
     #: inline constraints declared on the column (REFERENCES, CHECK, UNIQUE, PRIMARY KEY)
     constraints: tuple[ConstraintDef, ...] = ()
+    #: the type as SQL, printed from the parse tree (quoted, schema-qualified as written)
+    type_sql: str = ""
+    #: the DEFAULT expression as SQL, printed from the parse tree; None without a default
+    default_sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,19 @@ class ConstraintDef:
     references: Relation | None = None  # FOREIGN KEY target table
     #: CHECK (col IS NOT NULL): the column it proves not null, else None
     not_null_check_column: str | None = None
+    #: CHECK: the expression as SQL, printed from the parse tree
+    expression: str | None = None
+    #: FOREIGN KEY: the referenced columns (empty: the referenced table's primary key)
+    referenced_columns: tuple[str, ...] = ()
+    #: FOREIGN KEY: ON DELETE / ON UPDATE actions as SQL (None: NO ACTION); MATCH FULL
+    on_delete: str | None = None
+    on_update: str | None = None
+    match_full: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+    #: UNIQUE / PRIMARY KEY: INCLUDE columns, NULLS NOT DISTINCT
+    include: tuple[str, ...] = ()
+    nulls_not_distinct: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +175,11 @@ class CreateIndex(Action):
     partial: bool = False
     #: ON ONLY parent (partitioned table): builds nothing on the partitions
     only: bool = False
+    #: what follows ``ON table`` as SQL (method, expressions, INCLUDE, WITH, WHERE), printed
+    #: from the parse tree; None when the index is a plain column list (``columns``)
+    definition: str | None = None
+    #: the WHERE predicate of a partial index as SQL
+    where: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +206,8 @@ class AlterColumnType(Action):
     column: str = ""
     new_type: str = ""
     using: bool = False
+    #: the new type as SQL, printed from the parse tree
+    new_type_sql: str = ""
     #: Filled when catalog facts are known: the old type, and whether PostgreSQL can
     #: switch without a rewrite (binary coercible: varchar(n)->varchar(m>=n), ->text, ...).
     old_type: str | None = None

@@ -86,6 +86,10 @@ class AddConstraint(Step):
     #: FOREIGN KEY: the referential actions as SQL words (``CASCADE``, ``SET NULL`` ...)
     on_delete: str | None = None
     on_update: str | None = None
+    #: FOREIGN KEY: MATCH FULL; DEFERRABLE [INITIALLY DEFERRED]
+    match_full: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
     #: CHECK: the deparsed expression
     expression: str | None = None
     #: UNIQUE / PRIMARY KEY: adopt this existing (concurrently built) index
@@ -184,6 +188,9 @@ class Fix:
     later: tuple[Step, ...] = ()
     #: one sentence on what the steps achieve, shown before them
     summary: str = ""
+    #: the steps are another plan for the same goal (expand/contract), not the flagged
+    #: statement made safe: front ends show them, autogenerate writes them as a comment
+    alternative: bool = False
 
 
 def runs_in_transaction(step: Step) -> bool:

@@ -102,7 +102,10 @@ def _(step: AddConstraint) -> str:
         return _call("op.create_foreign_key", step.name, table, step.references.name,
                      list(step.columns), list(step.referenced_columns), source_schema=schema,
                      referent_schema=step.references.schema, ondelete=step.on_delete,
-                     onupdate=step.on_update, postgresql_not_valid=valid)
+                     onupdate=step.on_update, match="FULL" if step.match_full else None,
+                     deferrable=True if step.deferrable else None,
+                     initially="DEFERRED" if step.initially_deferred else None,
+                     postgresql_not_valid=valid)
     if step.type is ConstraintType.CHECK and step.expression is not None:
         return _call("op.create_check_constraint", step.name, table, step.expression,
                      schema=schema, postgresql_not_valid=valid)

@@ -66,10 +66,13 @@ def constraint_body(step: AddConstraint) -> str:
     elif step.type is ConstraintType.FOREIGN_KEY:
         assert step.references is not None
         refs = f" {_columns(step.referenced_columns)}" if step.referenced_columns else ""
+        match = " MATCH FULL" if step.match_full else ""
         actions = "".join(f" ON {event} {action}" for event, action in
                           (("DELETE", step.on_delete), ("UPDATE", step.on_update)) if action)
+        timing = (" DEFERRABLE" if step.deferrable else "") + (
+            " INITIALLY DEFERRED" if step.initially_deferred else "")
         body = (f"FOREIGN KEY {_columns(step.columns)} REFERENCES {relation(step.references)}"
-                f"{refs}{actions}")
+                f"{refs}{match}{actions}{timing}")
     elif step.type is ConstraintType.CHECK:
         body = f"CHECK ({step.expression})"
     elif step.type is ConstraintType.NOT_NULL:

@@ -47,6 +47,7 @@ from alembic_safe.analysis.facts import Action, AnalysisContext, StatementFacts
 from alembic_safe.rules.policy import Category as Category
 from alembic_safe.rules.policy import Severity as Severity
 from alembic_safe.rules.policy import default_severity
+from alembic_safe.fix.model import Fix
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Hit:
 
     message: str  # what is wrong here, naming the table/column/index
     help: str  # the safe way, for this statement (exact SQL or op code when possible)
+    #: the safe way as data, when the rule has one (front ends render it)
+    fix: Fix | None = None
 
 
 class Memo(ABC):
@@ -145,6 +148,8 @@ class Finding:
     column: int = 1
     #: set when an opt-out silenced the finding (then it never fails a run)
     allowed_by: OptOut | None = field(default=None)
+    #: the safe way as data, when the rule has one
+    fix: Fix | None = None
 
 
 _REGISTRY: dict[str, Rule] = {}

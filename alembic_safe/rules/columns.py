@@ -11,6 +11,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     Volatility,
 )
+from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import actions, ident, op_name, rel, schema_kw
 
@@ -59,6 +60,9 @@ def add_column_not_null_without_default(stmt: StatementFacts, ctx: RuleContext) 
             f"{ident(col.name)} {col.type_name} NOT NULL DEFAULT <constant>`), or add it "
             "nullable, backfill with alembic_safe.backfill(...), then set NOT NULL via a "
             "validated CHECK",
+            # inline constraints would be lost by re-adding the column bare
+            fix=fixes.column_expand(action.table, col.name, col.type_sql, ctx.pg_version)
+            if action.table is not None and col.type_sql and not col.constraints else None,
         )
 
 
@@ -244,6 +248,8 @@ def alter_column_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
             "the table and its indexes under ACCESS EXCLUSIVE",
             help=f"Add a new column `{ident(action.column)}_new {action.new_type}`, backfill it "
             "with alembic_safe.backfill(...), switch the code over, then drop the old column",
+            fix=fixes.type_change_expand(action.table, action.column, action.new_type_sql)
+            if action.table is not None and action.new_type_sql else None,
         )
 
 
@@ -303,4 +309,6 @@ def set_not_null(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
             f"drop the CHECK. Alembic: op.create_check_constraint(\"{check}\", "
             f"{op_name(action.table)}, \"{action.column} IS NOT NULL\"{schema_kw(action.table)}, "
             "postgresql_not_valid=True)",
+            fix=fixes.set_not_null(action.table, action.column, ctx.pg_version)
+            if action.table is not None else None,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from alembic_safe.analysis.facts import (
     AddColumn,
@@ -13,6 +14,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     ValidateConstraint,
 )
+from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
 from alembic_safe.rules.helpers import (
     actions,
@@ -30,23 +32,21 @@ _ADDS = (AddConstraint, AddColumn)
 
 
 def _added(stmt: StatementFacts, kind: ConstraintKind) -> Iterator[tuple[Relation | None,
-                                                                       ConstraintDef]]:
-    """Constraints of ``kind`` added to existing tables: ADD CONSTRAINT and inline in ADD COLUMN."""
+                                                                       ConstraintDef, bool]]:
+    """Constraints of ``kind`` added to existing tables: ADD CONSTRAINT and inline in ADD COLUMN
+    (the last item: True for ADD CONSTRAINT, whose fix replaces the statement)."""
     for action in actions(stmt, AddConstraint):
         if action.constraint.kind is kind and not action.on_domain:
-            yield action.table, action.constraint
+            yield action.table, action.constraint, True
     for added in actions(stmt, AddColumn):
         for constraint in added.column.constraints:
             if constraint.kind is kind:
                 cols = constraint.columns or (added.column.name,)
-                yield added.table, ConstraintDef(
-                    kind, constraint.name, cols, constraint.not_valid, constraint.using_index,
-                    constraint.references,
-                )
+                yield added.table, replace(constraint, columns=cols), False
         if kind is ConstraintKind.PRIMARY_KEY and added.column.primary_key and not any(
             c.kind is kind for c in added.column.constraints
         ):
-            yield added.table, ConstraintDef(kind, None, (added.column.name,))
+            yield added.table, ConstraintDef(kind, None, (added.column.name,)), False
 
 
 def _validate_sql(table: Relation | None, name: str) -> str:
@@ -101,7 +101,7 @@ def _name(table: Relation | None, constraint: ConstraintDef, suffix: str) -> str
              "django-pg-zero-downtime-migrations", "Atlas PG305"),
 )
 def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    for table, constraint in _added(stmt, ConstraintKind.FOREIGN_KEY):
+    for table, constraint, alone in _added(stmt, ConstraintKind.FOREIGN_KEY):
         if constraint.not_valid:
             continue
         name = _name(table, constraint, "fkey")
@@ -117,6 +117,8 @@ def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
             f'op.create_foreign_key("{name}", {op_name(table)}, {op_name(constraint.references)}, '
             f"{_py_list(constraint.columns)}, [\"<referenced column>\"]{source_schema}, "
             "postgresql_not_valid=True)\n" + autocommit(f"op.execute({validate})"),
+            fix=fixes.foreign_key_not_valid(table, constraint)
+            if alone and table is not None and constraint.references is not None else None,
         )
 
 
@@ -151,7 +153,7 @@ def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
              "django-pg-zero-downtime-migrations", "Atlas PG305"),
 )
 def add_check(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    for table, constraint in _added(stmt, ConstraintKind.CHECK):
+    for table, constraint, alone in _added(stmt, ConstraintKind.CHECK):
         if constraint.not_valid:
             continue
         name = _name(table, constraint, "check")
@@ -162,10 +164,13 @@ def add_check(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
             f'op.create_check_constraint("{name}", {op_name(table)}, "<condition>"'
             f"{schema_kw(table)}, postgresql_not_valid=True)\n"
             + autocommit(f"op.execute({py_str(_validate_sql(table, name))})"),
+            fix=fixes.check_not_valid(table, constraint)
+            if alone and table is not None and constraint.expression is not None else None,
         )
 
 
-def _unique_or_pk(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ConstraintDef]]:
+def _unique_or_pk(stmt: StatementFacts) -> Iterator[tuple[Relation | None, ConstraintDef,
+                                                          bool]]:
     yield from _added(stmt, ConstraintKind.UNIQUE)
     yield from _added(stmt, ConstraintKind.PRIMARY_KEY)
 
@@ -207,7 +212,7 @@ def _unique_or_pk(stmt: StatementFacts) -> Iterator[tuple[Relation | None, Const
              "Atlas PG104/PG105"),
 )
 def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    for table, constraint in _unique_or_pk(stmt):
+    for table, constraint, alone in _unique_or_pk(stmt):
         if constraint.using_index:
             continue
         pk = constraint.kind is ConstraintKind.PRIMARY_KEY
@@ -224,6 +229,10 @@ def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator
                          f"{_py_list(constraint.columns)}, unique=True{schema_kw(table)}, "
                          "postgresql_concurrently=True)")
             + f"\nop.execute({py_str(attach)})",
+            # USING INDEX takes no DEFERRABLE index build options
+            fix=fixes.unique_via_index(table, constraint)
+            if alone and table is not None and constraint.columns and not constraint.deferrable
+            else None,
         )
 
 
@@ -257,7 +266,7 @@ def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator
     seen_in=("strong_migrations add_exclusion_constraint", "Eugene E8"),
 )
 def add_exclusion_constraint(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    for table, constraint in _added(stmt, ConstraintKind.EXCLUDE):
+    for table, constraint, _ in _added(stmt, ConstraintKind.EXCLUDE):
         label = f"EXCLUDE constraint {constraint.name}" if constraint.name else "EXCLUDE constraint"
         yield Hit(
             message=f"{label} on {table} builds and checks under ACCESS EXCLUSIVE; it has no "

@@ -11,6 +11,7 @@ from alembic_safe.analysis.facts import (
     Reindex,
     StatementFacts,
 )
+from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import (
     actions,
@@ -83,6 +84,7 @@ def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Itera
             "blocks all writes to the table until the build ends",
             help=f"Build it concurrently, outside a transaction{partial}: `{sql}`; in Alembic:\n"
             f"{op_code}",
+            fix=fixes.index_build(action) if action.table is not None else None,
         )
 
 
@@ -126,6 +128,9 @@ def drop_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterato
             "Alembic:\n" + autocommit(
                 f'op.drop_index("{name}"{schema_kw(action.table)}, postgresql_concurrently=True)'
             ),
+            # CONCURRENTLY drops one index and cannot CASCADE
+            fix=fixes.index_drop(action.table)
+            if action.table is not None and not action.cascade else None,
         )
 
 

@@ -383,7 +383,7 @@ MORE_ACTIONS: list[tuple[str, object]] = [
     ("CREATE TABLE t PARTITION OF p FOR VALUES IN (1)",
      CreateTable(T, partition_of=Relation("p"))),
     ("CREATE UNIQUE INDEX ix ON ONLY t (a) WHERE b", CreateIndex(
-        T, index="ix", unique=True, columns=("a",), partial=True, only=True)),
+        T, index="ix", unique=True, columns=("a",), partial=True, only=True, where="b")),
     ("DROP INDEX CONCURRENTLY IF EXISTS s.ix", DropObject(
         Relation("ix", "s"), object_kind="index", concurrently=True, if_exists=True)),
     ("DROP TRIGGER tr ON t", DropObject(T, object_kind="trigger")),

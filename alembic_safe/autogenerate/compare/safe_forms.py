@@ -1,0 +1,7 @@
+"""placeholder"""
+from __future__ import annotations
+from typing import Any
+
+
+def setup(plugin: Any) -> None:
+    pass

@@ -1,0 +1,80 @@
+"""The SQL an operation runs, rendered offline for PostgreSQL (no database involved).
+
+Autogenerate's operations hold the model's objects; run as they stand, an ``AddColumnOp``
+would also create the column's foreign keys and indexes, which autogenerate writes as
+operations of their own. The column is first reduced to what the rendered ``op.add_column``
+holds, so the SQL analyzed is the SQL the written script runs.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import Operations, ops
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import CompileError
+from sqlalchemy.sql.base import SchemaEventTarget
+
+from alembic_safe.capture.offline import ExistingType
+
+
+class OperationSql:
+    """Renders operations to SQL statements, one operation at a time."""
+
+    def __init__(self) -> None:
+        self._out: list[str] = []
+        self.context = MigrationContext.configure(
+            dialect_name="postgresql", dialect_opts={"paramstyle": "named"},
+            opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True,
+                  "transactional_ddl": True})
+        self.context.impl.static_output = self._out.append  # type: ignore[method-assign, assignment]
+        self.operations = Operations(self.context)
+
+    def statements(self, op: ops.MigrateOperation) -> list[str]:
+        """The statements ``op`` runs (raises what Alembic raises for an op it cannot run
+        offline)."""
+        self._out.clear()
+        self.operations.invoke(as_written(op))
+        return [text.strip() for text in self._out]
+
+    def existing_type(self, op: ops.MigrateOperation) -> ExistingType | None:
+        """The column type an ``alter_column`` declares as already there, as SQL."""
+        if not isinstance(op, ops.AlterColumnOp) or op.existing_type is None \
+                or op.modify_type is None:
+            return None
+        try:
+            type_sql = str(sa.types.to_instance(op.existing_type).compile(
+                dialect=self.context.dialect))
+        except CompileError:
+            return None
+        return ExistingType(op.schema, op.table_name, op.column_name, type_sql)
+
+
+def _copy_type(type_: Any) -> Any:
+    """Schema types (Enum, Boolean) attach events to their table: each column its own copy,
+    as ``Column._copy()`` does."""
+    return type_.copy() if isinstance(type_, SchemaEventTarget) else type_  # type: ignore[attr-defined]
+
+
+def written_column(column: sa.Column[Any]) -> sa.Column[Any]:
+    """The column as ``op.add_column`` renders it: name, type, computed or identity, server
+    default, nullability and comment; no foreign key, index or unique flag."""
+    extras: list[Any] = []
+    if column.computed is not None:
+        extras.append(column.computed._copy())
+    if column.identity is not None:
+        extras.append(column.identity._copy())
+    default = column.server_default
+    return sa.Column(column.name, _copy_type(column.type), *extras,
+                     nullable=column.nullable, comment=column.comment,
+                     server_default=default._copy() if default is not None else None)
+
+
+def as_written(op: ops.MigrateOperation) -> ops.MigrateOperation:
+    """``op`` as the rendered script holds it."""
+    if isinstance(op, ops.AddColumnOp):
+        return ops.AddColumnOp(op.table_name, written_column(op.column), schema=op.schema,
+                               if_not_exists=op.if_not_exists, **op.kw)
+    return op

@@ -1,0 +1,176 @@
+"""The safe forms the rules give as fixes (:mod:`alembic_safe.fix.model`), built from facts.
+
+One builder per safe form, shared by the rules that need it (SET NOT NULL's form serves AS206
+and the later revision of AS201). Every name a step needs is the statement's own, or the one
+PostgreSQL would have chosen (:mod:`alembic_safe.fix.names`).
+"""
+
+from __future__ import annotations
+
+from alembic_safe.analysis.facts import ConstraintDef, ConstraintKind, CreateIndex, Relation
+from alembic_safe.fix import names
+from alembic_safe.fix.model import (
+    AddColumn,
+    AddConstraint,
+    Backfill,
+    BuildIndex,
+    ConstraintType,
+    DropConstraint,
+    DropIndex,
+    Fix,
+    Preflight,
+    PreflightKind,
+    RawSQL,
+    SetNotNull,
+    Step,
+    ValidateConstraint,
+)
+from alembic_safe.fix.quoting import ident, relation
+
+#: PostgreSQL 18: ADD CONSTRAINT n NOT NULL col NOT VALID, then VALIDATE
+NOT_NULL_CONSTRAINTS = 18
+
+
+def index_build(action: CreateIndex) -> Fix:
+    """CREATE [UNIQUE] INDEX made concurrent; a unique one on plain columns is preceded by a
+    check for duplicates (a concurrent build fails on them only at its very end)."""
+    assert action.table is not None
+    name = action.index or names.index_name(action.table.name, action.columns)
+    build = BuildIndex(action.table, name, action.columns if action.definition is None else (),
+                       unique=action.unique, definition=action.definition, where=action.where)
+    steps: tuple[Step, ...] = (build,)
+    if action.unique and action.definition is None and not action.partial:
+        steps = (Preflight(PreflightKind.UNIQUE, action.table, action.columns,
+                           protects=name), build)
+    return Fix(steps, summary="Build the index concurrently, outside a transaction: writes "
+               "go on while it builds")
+
+
+def index_drop(index: Relation) -> Fix:
+    """DROP INDEX made concurrent (IF EXISTS: a re-run after a failure finds it gone)."""
+    return Fix((DropIndex(index, if_exists=True),),
+               summary="Drop the index concurrently, outside a transaction")
+
+
+def constraint_name(table: Relation, constraint: ConstraintDef) -> str:
+    """The constraint's name, or the one PostgreSQL would give it."""
+    if constraint.name:
+        return constraint.name
+    label = {ConstraintKind.UNIQUE: "key", ConstraintKind.PRIMARY_KEY: "pkey",
+             ConstraintKind.FOREIGN_KEY: "fkey"}.get(constraint.kind, "check")
+    return names.constraint_name(table.name, constraint.columns, label)
+
+
+def unique_via_index(table: Relation, constraint: ConstraintDef) -> Fix:
+    """UNIQUE / PRIMARY KEY: duplicates checked, the unique index built concurrently, then
+    attached as the constraint (a brief lock)."""
+    name = constraint_name(table, constraint)
+    definition = None
+    if constraint.include or constraint.nulls_not_distinct:
+        definition = "(" + ", ".join(ident(c) for c in constraint.columns) + ")"
+        if constraint.nulls_not_distinct:
+            definition += " NULLS NOT DISTINCT"
+        if constraint.include:
+            definition += " INCLUDE (" + ", ".join(ident(c) for c in constraint.include) + ")"
+    kind = (ConstraintType.PRIMARY_KEY if constraint.kind is ConstraintKind.PRIMARY_KEY
+            else ConstraintType.UNIQUE)
+    steps: list[Step] = []
+    if not constraint.nulls_not_distinct:
+        steps.append(Preflight(PreflightKind.UNIQUE, table, constraint.columns, protects=name))
+    steps += [
+        BuildIndex(table, name, constraint.columns if definition is None else (), unique=True,
+                   definition=definition),
+        AddConstraint(table, name, kind, using_index=name),
+    ]
+    summary = "Build the unique index concurrently, then attach it as the constraint"
+    if kind is ConstraintType.PRIMARY_KEY:
+        summary += " (the columns must be NOT NULL already, or attaching scans the table)"
+    return Fix(tuple(steps), summary=summary)
+
+
+def foreign_key_not_valid(table: Relation, constraint: ConstraintDef) -> Fix:
+    """FOREIGN KEY added NOT VALID, validated after its transaction committed."""
+    assert constraint.references is not None
+    name = constraint_name(table, constraint)
+    return Fix((
+        AddConstraint(table, name, ConstraintType.FOREIGN_KEY, constraint.columns,
+                      references=constraint.references,
+                      referenced_columns=constraint.referenced_columns,
+                      on_delete=constraint.on_delete, on_update=constraint.on_update,
+                      match_full=constraint.match_full, deferrable=constraint.deferrable,
+                      initially_deferred=constraint.initially_deferred, not_valid=True),
+        ValidateConstraint(table, name),
+    ), summary="Add the foreign key NOT VALID (new rows are checked at once), then validate "
+               "the existing rows in a later transaction, without blocking writes")
+
+
+def check_not_valid(table: Relation, constraint: ConstraintDef) -> Fix:
+    """CHECK added NOT VALID; violating rows looked for, then validated in a later
+    transaction."""
+    assert constraint.expression is not None
+    name = constraint_name(table, constraint)
+    return Fix((
+        AddConstraint(table, name, ConstraintType.CHECK, expression=constraint.expression,
+                      not_valid=True),
+        Preflight(PreflightKind.CHECK, table, expression=constraint.expression, protects=name),
+        ValidateConstraint(table, name),
+    ), summary="Add the CHECK NOT VALID (new rows are checked at once), then validate the "
+               "existing rows in a later transaction")
+
+
+def not_null_steps(table: Relation, column: str, pg_version: int) -> tuple[Step, ...]:
+    """SET NOT NULL without a scan under ACCESS EXCLUSIVE: a NOT VALID constraint, a check
+    for NULLs, the validation; before PostgreSQL 18 through a CHECK (col IS NOT NULL) that
+    SET NOT NULL trusts, dropped afterwards."""
+    if pg_version >= NOT_NULL_CONSTRAINTS:
+        name = names.constraint_name(table.name, (column,), "not_null")
+        return (
+            AddConstraint(table, name, ConstraintType.NOT_NULL, (column,), not_valid=True),
+            Preflight(PreflightKind.NOT_NULL, table, (column,), protects=name),
+            ValidateConstraint(table, name),
+        )
+    check = names.constraint_name(table.name, (column,), "not_null_check")
+    return (
+        AddConstraint(table, check, ConstraintType.CHECK, expression=f"{ident(column)} IS NOT NULL",
+                      not_valid=True),
+        Preflight(PreflightKind.NOT_NULL, table, (column,), protects=check),
+        ValidateConstraint(table, check),
+        SetNotNull(table, column),
+        DropConstraint(table, check),
+    )
+
+
+def set_not_null(table: Relation, column: str, pg_version: int) -> Fix:
+    return Fix(not_null_steps(table, column, pg_version),
+               summary="Prove the column has no NULL with a validated constraint (a scan that "
+               "does not block writes), so NOT NULL needs no scan under ACCESS EXCLUSIVE")
+
+
+def column_expand(table: Relation, column: str, type_sql: str, pg_version: int) -> Fix:
+    """A NOT NULL column without a default: added nullable now; NOT NULL in a later revision,
+    once the application writes the column and existing rows are filled."""
+    return Fix(
+        (AddColumn(table, column, type_sql),),
+        later=not_null_steps(table, column, pg_version),
+        summary="Add the column nullable now and fill it (alembic_safe.backfill); make it NOT "
+                "NULL in a later revision, once the application writes it",
+    )
+
+
+def type_change_expand(table: Relation, column: str, type_sql: str) -> Fix:
+    """Expand/contract instead of a rewrite: a new column of the new type, filled in batches;
+    the switch, the drop and the rename come later."""
+    new = names.object_name(column, None, "new")
+    backfill = Backfill(table, f"{ident(new)} = {ident(column)}::{type_sql}",
+                        where=f"{ident(new)} IS NULL AND {ident(column)} IS NOT NULL")
+    return Fix(
+        (AddColumn(table, new, type_sql), backfill),
+        later=(
+            RawSQL(f"ALTER TABLE {relation(table)} DROP COLUMN {ident(column)}"),
+            RawSQL(f"ALTER TABLE {relation(table)} RENAME COLUMN {ident(new)} TO "
+                   f"{ident(column)}"),
+        ),
+        summary=f"Expand and contract: add {new} of the new type, keep it written (trigger or "
+                "application), backfill it, switch reads, then drop the old column",
+        alternative=True,
+    )
