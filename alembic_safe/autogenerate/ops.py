@@ -230,6 +230,59 @@ class PreflightCheckOp(_PreflightOp):
         return ("preflight_check", self.schema, self.table_name, self.expression)
 
 
+@Operations.register_operation("add_not_null_constraint")
+class AddNotNullConstraintOp(MigrateOperation):
+    """PostgreSQL 18: ``ALTER TABLE ... ADD CONSTRAINT name NOT NULL column [NOT VALID]``; once
+    validated, the column is NOT NULL."""
+
+    def __init__(self, constraint_name: str, table_name: str, column_name: str, *,
+                 not_valid: bool = False, schema: str | None = None) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.column_name = column_name
+        self.not_valid = not_valid
+        self.schema = schema
+
+    @classmethod
+    def add_not_null_constraint(cls, operations: Operations, constraint_name: str,
+                                table_name: str, column_name: str, *, not_valid: bool = False,
+                                schema: str | None = None) -> None:
+        """Add a named NOT NULL constraint (``not_valid``: existing rows are checked later, by
+        ``op.validate_constraint``)."""
+        operations.invoke(cls(constraint_name, table_name, column_name, not_valid=not_valid,
+                              schema=schema))
+
+    def to_step(self) -> model.AddConstraint:
+        return model.AddConstraint(Relation(self.table_name, self.schema), self.constraint_name,
+                                   model.ConstraintType.NOT_NULL, (self.column_name,),
+                                   not_valid=self.not_valid)
+
+    def reverse(self) -> DropConstraintOp:
+        return DropConstraintOp(self.constraint_name, self.table_name, schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("add_not_null_constraint", self.schema, self.table_name, self.constraint_name,
+                self.column_name)
+
+
+class BackfillOp(_TableOp):
+    """``alembic_safe.backfill(op.get_bind(), ...)``: an UPDATE in committed key-range batches
+    (run it in an autocommit block); resumes where a failed run stopped."""
+
+    def __init__(self, table_name: str, assignments: str, *, where: str | None = None,
+                 key: str = "id", schema: str | None = None) -> None:
+        super().__init__(table_name, schema=schema)
+        self.assignments = assignments
+        self.where = where
+        self.key = key
+
+    def to_step(self) -> model.Backfill:
+        return model.Backfill(self.table, self.assignments, self.where, self.key)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("backfill", self.schema, self.table_name, self.assignments)
+
+
 #: the step kinds of :class:`_TableOp` subclasses, for writing a fix's steps as operations
 PREFLIGHTS: dict[model.PreflightKind, type[_PreflightOp]] = {
     model.PreflightKind.UNIQUE: PreflightUniqueOp,

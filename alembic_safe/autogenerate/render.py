@@ -74,3 +74,21 @@ def _preflight_not_null(autogen_context: AutogenContext, op: ops.PreflightNotNul
 def _preflight_check(autogen_context: AutogenContext, op: ops.PreflightCheckOp) -> str:
     return _call(autogen_context, "preflight_check", op.table_name, op.expression,
                  schema=op.schema, protects=op.protects)
+
+
+@renderers.dispatch_for(ops.AddNotNullConstraintOp)
+def _not_null(autogen_context: AutogenContext, op: ops.AddNotNullConstraintOp) -> str:
+    return _call(autogen_context, "add_not_null_constraint", op.constraint_name, op.table_name,
+                 op.column_name, not_valid=op.not_valid or None, schema=op.schema)
+
+
+@renderers.dispatch_for(ops.BackfillOp)
+def _backfill(autogen_context: AutogenContext, op: ops.BackfillOp) -> str:
+    autogen_context.imports.add("import alembic_safe")
+    parts = [f"{_prefix(autogen_context)}get_bind()", f"table={op.table_name!r}",
+             f"set={op.assignments!r}"]
+    parts += [f"{key}={value!r}" for key, value in (("where", op.where), ("schema", op.schema))
+              if value is not None]
+    if op.key != "id":
+        parts.append(f"key={op.key!r}")
+    return f"alembic_safe.backfill({', '.join(parts)})"

@@ -31,11 +31,21 @@ def note(operations: Operations, operation: ops.NoteOp) -> None:
     """A comment runs nothing."""
 
 
+@Operations.implementation_for(ops.BackfillOp)
+def backfill(operations: Operations, operation: ops.BackfillOp) -> None:
+    from alembic_safe.batched_backfill import backfill as run
+
+    run(operations.get_bind(), table=operation.table_name, set=operation.assignments,
+        where=operation.where, key=operation.key, schema=operation.schema)
+
+
+@Operations.implementation_for(ops.AddNotNullConstraintOp)
 @Operations.implementation_for(ops.ValidateConstraintOp)
 @Operations.implementation_for(ops.AddConstraintUsingIndexOp)
 @Operations.implementation_for(ops.PreflightUniqueOp)
 @Operations.implementation_for(ops.PreflightNotNullOp)
 @Operations.implementation_for(ops.PreflightCheckOp)
 def step(operations: Operations, operation: ops.ValidateConstraintOp
-         | ops.AddConstraintUsingIndexOp | ops._PreflightOp) -> None:
+         | ops.AddConstraintUsingIndexOp | ops.AddNotNullConstraintOp
+         | ops._PreflightOp) -> None:
     _execute(operations, sql.statement(operation.to_step()))

@@ -122,6 +122,8 @@ class DropConstraint(Step):
 
     table: Relation
     name: str
+    #: IF EXISTS (a temporary constraint: a re-run after a failure may find it gone)
+    if_exists: bool = False
 
 
 @dataclass(frozen=True)

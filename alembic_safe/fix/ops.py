@@ -97,7 +97,12 @@ def _(step: AddConstraint) -> str:
     valid = True if step.not_valid else None
     table, schema = step.table.name, step.table.schema
     if step.using_index is not None:
-        return execute(statement(step))
+        return _call("op.add_constraint_using_index", step.name, table, step.using_index,
+                     primary_key=True if step.type is ConstraintType.PRIMARY_KEY else None,
+                     schema=schema)
+    if step.type is ConstraintType.NOT_NULL:
+        return _call("op.add_not_null_constraint", step.name, table, step.columns[0],
+                     not_valid=valid, schema=schema)
     if step.type is ConstraintType.FOREIGN_KEY and step.references is not None:
         return _call("op.create_foreign_key", step.name, table, step.references.name,
                      list(step.columns), list(step.referenced_columns), source_schema=schema,
@@ -129,7 +134,8 @@ def _(step: SetNotNull) -> str:
 
 @call.register
 def _(step: DropConstraint) -> str:
-    return _call("op.drop_constraint", step.name, step.table.name, schema=step.table.schema)
+    return _call("op.drop_constraint", step.name, step.table.name, schema=step.table.schema,
+                 if_exists=True if step.if_exists else None)
 
 
 @call.register
@@ -151,7 +157,8 @@ def _(step: Preflight) -> str:
     target: object = (step.expression if step.kind is PreflightKind.CHECK
                       else step.columns[0] if step.kind is PreflightKind.NOT_NULL
                       else list(step.columns))
-    return _call(_PREFLIGHT[step.kind], step.table.name, target, schema=step.table.schema)
+    return _call(_PREFLIGHT[step.kind], step.table.name, target, schema=step.table.schema,
+                 protects=step.protects or None)
 
 
 def _indented(code: str) -> str:

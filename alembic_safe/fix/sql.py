@@ -100,7 +100,8 @@ def _(step: SetNotNull) -> str:
 
 @statement.register
 def _(step: DropConstraint) -> str:
-    return f"ALTER TABLE {relation(step.table)} DROP CONSTRAINT {ident(step.name)}"
+    exists = "IF EXISTS " if step.if_exists else ""
+    return f"ALTER TABLE {relation(step.table)} DROP CONSTRAINT {exists}{ident(step.name)}"
 
 
 @statement.register

@@ -136,7 +136,7 @@ def not_null_steps(table: Relation, column: str, pg_version: int) -> tuple[Step,
         Preflight(PreflightKind.NOT_NULL, table, (column,), protects=check),
         ValidateConstraint(table, check),
         SetNotNull(table, column),
-        DropConstraint(table, check),
+        DropConstraint(table, check, if_exists=True),
     )
 
 

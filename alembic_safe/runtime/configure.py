@@ -11,8 +11,9 @@ from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 from alembic.util import CommandError
 
+from alembic_safe.autogenerate.options import SETTINGS_KEY, ProjectSettings, with_plugin
 from alembic_safe.batched_backfill import PROGRESS_TABLE
-from alembic_safe.config import Settings, load_settings
+from alembic_safe.config import Settings, find_pyproject, load_pyproject, load_settings
 from alembic_safe.errors import AlembicSafeError
 from alembic_safe.runtime import dry_run, offline, online, retry, revisions, user_errors
 from alembic_safe.runtime.check_command import wrap_process_revision_directives
@@ -55,6 +56,14 @@ def _settings(environment: EnvironmentContext, overrides: dict[str, Any]) -> Set
     return dataclasses.replace(settings, protected=protected)
 
 
+def _written(environment: EnvironmentContext, overrides: dict[str, Any]) -> frozenset[str]:
+    """The settings the project gives itself (pyproject.toml or configure() keywords)."""
+    name = environment.config.config_file_name
+    pyproject = find_pyproject(Path(name).resolve().parent if name else Path.cwd())
+    written = set(load_pyproject(pyproject)) if pyproject is not None else set()
+    return frozenset(key.replace("-", "_") for key in (*written, *overrides))
+
+
 def _without_own_tables(user_include_name: Any) -> Any:
     """``include_name`` that hides alembic-safe's own tables (the backfill progress table)
     from autogenerate and ``alembic check``, then asks the user's hook, if any."""
@@ -76,8 +85,11 @@ def configure(context: Any, **kwargs: Any) -> None:
     ``transaction_per_migration`` defaults to True.
     """
     environment = _environment(context)
-    settings = _settings(environment, {k: kwargs.pop(k) for k in list(kwargs)
-                                       if k in SETTING_KEYS})
+    overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in SETTING_KEYS}
+    settings = _settings(environment, overrides)
+    # autogenerate: alembic-safe's comparators (Alembic runs only its own unless told)
+    kwargs["autogenerate_plugins"] = with_plugin(kwargs.get("autogenerate_plugins"))
+    kwargs[SETTINGS_KEY] = ProjectSettings(settings, _written(environment, overrides))
     kwargs["process_revision_directives"] = wrap_process_revision_directives(
         kwargs.get("process_revision_directives"), settings, context)
     kwargs["include_name"] = _without_own_tables(kwargs.get("include_name"))

@@ -1,7 +1,47 @@
-"""placeholder"""
+"""The comparator that makes the proposed migration safe (see :mod:`..rewrite`).
+
+It runs on Alembic's ``autogenerate`` target, last (``DispatchPriority.LAST``), when the
+other comparators have filled ``upgrade_ops``, and only for PostgreSQL. A comparator rather
+than ``process_revision_directives``: ``compare_metadata()`` and ``alembic check`` run the
+comparators but not that hook, and they must list the operations the revision would hold.
+The downgrade, which Alembic computes after the comparators, is put in place by
+:mod:`..directives`.
+"""
+
 from __future__ import annotations
-from typing import Any
+
+from typing import TYPE_CHECKING
+
+from alembic.util import DispatchPriority, PriorityDispatchResult
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import UpgradeOps
+    from alembic.runtime.plugins import Plugin
 
 
-def setup(plugin: Any) -> None:
-    pass
+def safe_forms(autogen_context: AutogenContext, upgrade_ops: UpgradeOps
+               ) -> PriorityDispatchResult:
+    """Rewrite ``upgrade_ops`` into safe forms; prepare the matching safe downgrade."""
+    from alembic_safe.autogenerate import directives
+    from alembic_safe.autogenerate.options import options
+    from alembic_safe.autogenerate.rewrite import SafeForms
+
+    if not upgrade_ops.ops:
+        return PriorityDispatchResult.CONTINUE
+    chosen = options(autogen_context.migration_context)
+    original = list(upgrade_ops.ops)
+    try:  # what Alembic's downgrade will be, from the operations as proposed
+        reversed_ops = [op.reverse() for op in reversed(original)]
+    except (NotImplementedError, ValueError):  # an operation without a reverse
+        reversed_ops = None
+    upgrade_ops.ops[:] = SafeForms(chosen).rewrite(original)
+    if reversed_ops is not None:
+        directives.keep(upgrade_ops, SafeForms(chosen, downgrade=True).rewrite(reversed_ops))
+        directives.install(autogen_context.migration_context)
+    return PriorityDispatchResult.CONTINUE
+
+
+def setup(plugin: Plugin) -> None:
+    plugin.add_autogenerate_comparator(safe_forms, "autogenerate", qualifier="postgresql",
+                                       priority=DispatchPriority.LAST)

@@ -1,0 +1,314 @@
+"""The proposed migration, made safe: every operation rendered to SQL, analyzed and checked by
+the same analyzer and checker as lint, and each finding's fix applied.
+
+It writes for production: tables created earlier in the same migration are new (the analyzer
+follows them); every other table is taken to exist and hold rows, however small it is in the
+database autogenerate compared against. Operations no rule objects to stay exactly as Alembic
+proposed them; a migration without any finding comes back unchanged.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+from alembic.operations import ops
+
+from alembic_safe.analysis import Analyzer
+from alembic_safe.analysis import facts as f
+from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, StatementFacts
+from alembic_safe.autogenerate import keys, writers
+from alembic_safe.autogenerate import ops as safe_ops
+from alembic_safe.autogenerate.offline import OperationSql
+from alembic_safe.autogenerate.options import Options
+from alembic_safe.autogenerate.schedule import Item, Phase, schedule
+from alembic_safe.checking import Checker
+from alembic_safe.fix import ops as fix_ops
+from alembic_safe.fix.model import Fix, runs_in_transaction
+from alembic_safe.lint.files import ExistingColumns
+from alembic_safe.rules import find_rule
+from alembic_safe.rules.base import Category, Finding, Severity
+
+#: what a downgrade's notes leave out: undoing a revision drops what it added, by design
+_INHERENT_IN_DOWNGRADE = (Category.DATA_LOSS, Category.COMPATIBILITY)
+_WIDTH = 96
+Group = tuple[str | None, str] | None
+
+
+def _flatten(top: list[ops.MigrateOperation]) -> Iterator[tuple[ops.MigrateOperation, Group,
+                                                                bool]]:
+    """(operation, its ModifyTableOps group, runs in the transaction) in order."""
+    for op in top:
+        if isinstance(op, ops.ModifyTableOps):
+            for child in op.ops:
+                yield child, (op.schema, op.table_name), True
+        elif isinstance(op, safe_ops.AutocommitBlockOp):
+            for child in op.ops:
+                yield child, None, False
+        else:
+            yield op, None, True
+
+
+def aspects(op: ops.MigrateOperation) -> list[ops.MigrateOperation]:
+    """``alter_column`` changing several things as one operation per change (each its own
+    statement, so each gets its own safe form); any other operation as it is."""
+    if not isinstance(op, ops.AlterColumnOp):
+        return [op]
+    changes: dict[str, Any] = {"modify_type": None, "modify_nullable": None,
+                               "modify_server_default": False, "modify_comment": False,
+                               "modify_name": None}
+    changed = [name for name, unset in changes.items() if getattr(op, name) is not unset]
+    if len(changed) < 2:
+        return [op]
+    parts: list[ops.MigrateOperation] = []
+    for name in changed:
+        kept = {other: (getattr(op, other) if other == name else unset)
+                for other, unset in changes.items()}
+        parts.append(ops.AlterColumnOp(
+            op.table_name, op.column_name, schema=op.schema, existing_type=op.existing_type,
+            existing_server_default=op.existing_server_default,
+            existing_nullable=op.existing_nullable, existing_comment=op.existing_comment,
+            **kept, **op.kw))
+    return parts
+
+
+def _rerunnable(stmts: list[StatementFacts]) -> bool:
+    """Whether running the statements again after they committed succeeds: named indexes and
+    constraints (the runtime guard passes over identical ones), changes that repeat
+    harmlessly, IF [NOT] EXISTS forms."""
+    for stmt in stmts:
+        for action in stmt.actions:
+            if isinstance(action, f.CreateIndex) and action.index:
+                continue
+            if isinstance(action, f.AddConstraint) and action.constraint.name:
+                continue
+            if isinstance(action, (f.SetNotNull, f.DropNotNull, f.SetColumnDefault,
+                                   f.AlterColumnType, f.ValidateConstraint)):
+                continue
+            if isinstance(action, (f.DropObject, f.DropColumn, f.DropConstraint)) \
+                    and action.if_exists:
+                continue
+            if isinstance(action, f.AddColumn) and action.if_not_exists:
+                continue
+            if isinstance(action, f.OtherStatement) and action.command == "COMMENT":
+                continue
+            return False
+    return True
+
+
+def _rerunnable_form(op: ops.MigrateOperation) -> ops.MigrateOperation | None:
+    """``op`` with IF [NOT] EXISTS, when Alembic has that form."""
+    if isinstance(op, ops.AddColumnOp):
+        return ops.AddColumnOp(op.table_name, op.column, schema=op.schema, if_not_exists=True,
+                               **op.kw)
+    if isinstance(op, ops.DropColumnOp):
+        return ops.DropColumnOp(op.table_name, op.column_name, schema=op.schema,
+                                if_exists=True, _reverse=op._reverse, **op.kw)
+    if isinstance(op, ops.DropIndexOp):
+        return ops.DropIndexOp(op.index_name, op.table_name, schema=op.schema, if_exists=True,
+                               _reverse=op._reverse, **op.kw)
+    if isinstance(op, ops.DropTableOp):
+        return ops.DropTableOp(op.table_name, schema=op.schema, if_exists=True,
+                               table_kw=op.table_kw, _reverse=op._reverse)
+    if isinstance(op, ops.DropConstraintOp):
+        return ops.DropConstraintOp(op.constraint_name, op.table_name, op.constraint_type,
+                                    schema=op.schema, if_exists=True, _reverse=op._reverse)
+    if isinstance(op, safe_ops.NoteOp):
+        return op
+    return None
+
+
+def _comment(text: str) -> list[str]:
+    return textwrap.wrap(text, _WIDTH - 6, break_long_words=False, break_on_hyphens=False)
+
+
+def _code(code: str) -> list[str]:
+    return ["    " + line for line in code.splitlines()]
+
+
+class SafeForms:
+    """Rewrites the operations of one direction (upgrade, or downgrade) of a migration."""
+
+    def __init__(self, options: Options, *, downgrade: bool = False) -> None:
+        self.options = options
+        self.downgrade = downgrade
+        self.sql = OperationSql()
+        self.known = ExistingColumns()
+        context = AnalysisContext(
+            pg_version=options.pg_version, in_transaction=True, lock_timeout_managed=True,
+            catalog=CatalogFacts(columns=self.known.columns),
+            default_schema=options.default_schema)
+        self.analyzer = Analyzer(context)
+        self.checker = Checker(options.settings, context)
+        self.keys = keys.Keys(options.default_schema)
+        self.changed = False
+
+    # ------------------------------------------------------------------ the whole migration
+
+    def rewrite(self, top: list[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
+        """``top`` made safe; ``top`` itself when nothing needs to change."""
+        items = [item for op, group, inside in _flatten(top)
+                 for item in self._items(op, group, inside)]
+        if not self.changed:
+            return top
+        return self._assemble(schedule(items))
+
+    def _assemble(self, phases: list[Phase]) -> list[ops.MigrateOperation]:
+        last_block = max((n for n, p in enumerate(phases) if not p.transactional), default=-1)
+        out: list[ops.MigrateOperation] = []
+        for n, phase in enumerate(phases):
+            if not phase.transactional:
+                out.append(safe_ops.AutocommitBlockOp(
+                    [op for item in phase.items for op in item.ops]))
+                continue
+            for item in phase.items:
+                if n < last_block and not item.rerunnable:
+                    item.ops = self._for_rerun(item.ops)
+                _add(out, item)
+        return out
+
+    def _for_rerun(self, written: list[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
+        """Operations committed before an autocommit block run again when a failure makes the
+        migration re-run: their IF [NOT] EXISTS forms, or a note where there is none."""
+        forms = [_rerunnable_form(op) for op in written]
+        if all(form is not None for form in forms):
+            return [form for form in forms if form is not None]
+        note = safe_ops.NoteOp(_comment(
+            "alembic-safe: this commits before the autocommit block below; if the block "
+            "fails, a re-run stops here (it exists already): undo it by hand, or move the "
+            "block to a revision of its own, before running again"))
+        return [note, *written]
+
+    # ------------------------------------------------------------------ one operation
+
+    def _items(self, op: ops.MigrateOperation, group: Group, inside: bool) -> list[Item]:
+        parts = aspects(op)
+        try:
+            rendered = [(part, self.sql.statements(part)) for part in parts]
+        except Exception:  # an operation that cannot run offline: nothing moves across it
+            return [Item([op], inside, keys.Access(writes=frozenset({keys.EVERYTHING})),
+                         group, rerunnable=False)]
+        checked = []
+        for part, statements in rendered:
+            declared = self.sql.existing_type(part)
+            if declared is not None:
+                self.known.declare([declared], self.options.default_schema)
+            stmts = [stmt for text in statements
+                     for stmt in self.analyzer.feed(text, in_transaction=inside)]
+            findings = [finding for stmt in stmts for finding in self.checker.check(stmt)]
+            checked.append((part, stmts, findings))
+        if not any(self._fixed(found) or self._unfixed(found) for _, _, found in checked):
+            stmts = [stmt for _, part_stmts, _ in checked for stmt in part_stmts]
+            return [self._kept([op], stmts, group, inside)]
+        self.changed = True
+        return [item for part, stmts, found in checked
+                for item in self._part(part, stmts, found, group, inside)]
+
+    def _kept(self, written: list[ops.MigrateOperation], stmts: list[StatementFacts],
+              group: Group, inside: bool) -> Item:
+        access = keys.Access()
+        for stmt in stmts:
+            access |= self.keys.of_statement(stmt)
+        return Item(written, inside, access, group, rerunnable=_rerunnable(stmts))
+
+    def _fixed(self, found: list[Finding]) -> list[Finding]:
+        """Findings with a fix, errors first."""
+        return sorted((x for x in found if x.fix is not None),
+                      key=lambda x: x.severity is not Severity.ERROR)
+
+    def _unfixed(self, found: list[Finding]) -> list[Finding]:
+        """Error findings without a fix: flagged in the script with a note."""
+        out = []
+        for finding in found:
+            rule = find_rule(finding.rule)
+            if finding.fix is not None or finding.severity is not Severity.ERROR:
+                continue
+            if self.downgrade and rule is not None and rule.category in _INHERENT_IN_DOWNGRADE:
+                continue
+            out.append(finding)
+        return out
+
+    def _part(self, part: ops.MigrateOperation, stmts: list[StatementFacts],
+              found: list[Finding], group: Group, inside: bool) -> list[Item]:
+        notes = [line for finding in self._unfixed(found) for line in self._flag(finding)]
+        fixed = self._fixed(found)
+        if not fixed or fixed[0].fix is None or fixed[0].fix.alternative:
+            if fixed and fixed[0].fix is not None:
+                notes += self._flag(fixed[0], fixed[0].fix)
+            written = [safe_ops.NoteOp(notes), part] if notes else [part]
+            return [self._kept(written, stmts, group, inside)]
+        items = self._fix_items(part, fixed[0].fix, group)
+        if items is None:  # a step without an operation form: left as it was, flagged
+            notes += self._flag(fixed[0], fixed[0].fix)
+            return [self._kept([safe_ops.NoteOp(notes), part], stmts, group, inside)]
+        if notes:
+            items[0].ops.insert(0, safe_ops.NoteOp(notes))
+        return items
+
+    def _fix_items(self, part: ops.MigrateOperation, fix: Fix, group: Group
+                   ) -> list[Item] | None:
+        """The fix's steps as items, each after the previous one; None when a step has no
+        operation form."""
+        steps = list(fix.steps)
+        backfill = writers.backfill_of(part) if isinstance(part, ops.AddColumnOp) \
+            and fix.later else None
+        if backfill is not None:
+            steps.append(backfill)
+        items: list[Item] = []
+        earlier: dict[str, ops.MigrateOperation] = {}
+        for step in steps:
+            written = writers.reuse(part, step) or writers.step_op(step, earlier)
+            if written is None:
+                return None
+            earlier[getattr(step, "name", "")] = written
+            transactional = runs_in_transaction(step)
+            item = Item([written], transactional, keys.of_step(step, self.keys),
+                        group if transactional else None,
+                        rerunnable=_step_rerunnable(written), after=items[-1:])
+            items.append(item)
+        if fix.later:
+            items[0].ops.insert(0, safe_ops.NoteOp(self._later(part, fix, backfill is None)))
+        return items
+
+    # ------------------------------------------------------------------ notes
+
+    def _flag(self, finding: Finding, fix: Fix | None = None) -> list[str]:
+        lines = _comment(f"alembic-safe {finding.rule} {finding.name}: {finding.message}. "
+                         "The runtime guard refuses it.")
+        if fix is not None:
+            lines += _comment(f"Instead: {fix.summary}:") + _code(fix_ops.render(fix))
+        else:
+            lines += _comment(f"Instead: {finding.help}")
+        return lines
+
+    def _later(self, part: ops.MigrateOperation, fix: Fix, unfilled: bool) -> list[str]:
+        lines = _comment(f"alembic-safe: {fix.summary}.")
+        if unfilled and isinstance(part, ops.AddColumnOp):
+            column = part.column.name
+            lines += _comment("The model gives no constant default to fill existing rows "
+                              "with: fill them before the NOT NULL revision, e.g.:")
+            lines += _code(f"alembic_safe.backfill(op.get_bind(), table={part.table_name!r}, "
+                           f"set={column + ' = ...'!r}, where={column + ' IS NULL'!r}"
+                           + (f", schema={part.schema!r}" if part.schema else "") + ")")
+        lines += _comment("Then run `alembic revision --autogenerate` again: it writes that "
+                          "revision from the model, as:")
+        return lines + _code(fix_ops.render_steps(fix.later))
+
+
+def _step_rerunnable(op: ops.MigrateOperation) -> bool:
+    return not isinstance(op, ops.AddColumnOp) or bool(op.if_not_exists)
+
+
+def _add(out: list[ops.MigrateOperation], item: Item) -> None:
+    """Append an item's operations, inside a ModifyTableOps of its table when it came from
+    one (merged with the previous one of the same table)."""
+    if item.group is None:
+        out.extend(item.ops)
+        return
+    schema, table = item.group
+    last = out[-1] if out else None
+    if isinstance(last, ops.ModifyTableOps) and (last.schema, last.table_name) == item.group:
+        last.ops.extend(item.ops)
+    else:
+        out.append(ops.ModifyTableOps(table, list(item.ops), schema=schema))
