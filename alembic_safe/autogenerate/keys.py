@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import singledispatch
 
-from alembic_safe.analysis import facts
+from pglast.parser import ParseError
+
+from alembic_safe.analysis import facts, tree
 from alembic_safe.analysis.names import qualified_key
 from alembic_safe.fix import model
 
@@ -45,6 +47,23 @@ def _covers(a: Key, b: Key) -> bool:
 def _overlap(left: Iterable[Key], right: Iterable[Key]) -> bool:
     right = tuple(right)
     return any(_covers(a, b) for a in left for b in right)
+
+
+def referenced_columns(sql: str) -> tuple[str, ...]:
+    """The columns a statement names (its ColumnRefs, and the targets of an UPDATE's SET);
+    empty when it cannot be parsed (then every column counts)."""
+    try:
+        parsed = tree.parse(sql)
+    except ParseError:
+        return ()
+    found: list[str] = []
+    for statement in parsed:
+        for tag, node in tree.walk(statement[:2]):
+            if tag == "ColumnRef":
+                found += tree.strings(node.get("fields"))[-1:]
+            elif tag == "ResTarget" and node.get("name"):
+                found.append(node["name"])
+    return tuple(dict.fromkeys(found))
 
 
 class Keys:
@@ -119,7 +138,10 @@ class Keys:
         return Access(writes=frozenset({self.table(table)}))
 
     def _constraint(self, table: facts.Relation, con: facts.ConstraintDef) -> Access:
-        reads = set(self.columns(table, con.columns))
+        used = con.columns
+        if not used and con.expression is not None:
+            used = referenced_columns(f"SELECT {con.expression}")
+        reads = set(self.columns(table, used))
         writes = {self.constraint(table, con.name)}
         if con.using_index is not None:
             writes.add(self.index_of(table, con.using_index))
@@ -158,7 +180,8 @@ def _(step: model.AddConstraint, keys: Keys) -> Access:
             model.ConstraintType.NOT_NULL: facts.ConstraintKind.NOT_NULL}[step.type]
     con = facts.ConstraintDef(kind, step.name, step.columns, using_index=step.using_index,
                               references=step.references,
-                              referenced_columns=step.referenced_columns)
+                              referenced_columns=step.referenced_columns,
+                              expression=step.expression)
     return keys._constraint(step.table, con)
 
 
@@ -185,9 +208,12 @@ def _(step: model.AddColumn, keys: Keys) -> Access:
 
 @of_step.register
 def _(step: model.Backfill, keys: Keys) -> Access:
-    return Access(writes=keys.columns(step.table, ()))
+    where = f" WHERE {step.where}" if step.where else ""
+    used = referenced_columns(f"UPDATE x SET {step.assignments}{where}")
+    return Access(writes=keys.columns(step.table, used))
 
 
 @of_step.register
 def _(step: model.Preflight, keys: Keys) -> Access:
-    return Access(reads=keys.columns(step.table, step.columns))
+    used = step.columns or referenced_columns(f"SELECT {step.expression}")
+    return Access(reads=keys.columns(step.table, used))

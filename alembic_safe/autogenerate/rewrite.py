@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from alembic.operations import ops
+from sqlalchemy.sql.elements import conv
 
 from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis import facts as f
@@ -24,6 +25,7 @@ from alembic_safe.autogenerate.offline import OperationSql
 from alembic_safe.autogenerate.options import Options
 from alembic_safe.autogenerate.schedule import Item, Phase, schedule
 from alembic_safe.checking import Checker
+from alembic_safe.fix import names
 from alembic_safe.fix import ops as fix_ops
 from alembic_safe.fix.model import Fix, runs_in_transaction
 from alembic_safe.lint.files import ExistingColumns
@@ -48,6 +50,28 @@ def _flatten(top: list[ops.MigrateOperation]) -> Iterator[tuple[ops.MigrateOpera
                 yield child, None, False
         else:
             yield op, None, True
+
+
+_LABELS: tuple[tuple[type[ops.AddConstraintOp], str, str], ...] = (
+    (ops.CreateUniqueConstraintOp, "key", "columns"),
+    (ops.CreatePrimaryKeyOp, "pkey", "columns"),
+    (ops.CreateForeignKeyOp, "fkey", "local_cols"),
+    (ops.CreateCheckConstraintOp, "check", ""),
+)
+
+
+def name_constraints(top: list[ops.MigrateOperation]) -> None:
+    """Give each unnamed constraint added to a table the name PostgreSQL would give it: the
+    safe forms refer to it by name (validate, attach an index), and so does the downgrade
+    that drops it (Alembic writes ``drop_constraint(None, ...)``, which fails)."""
+    for op, _, _ in _flatten(top):
+        for kind, label, columns in _LABELS:
+            if isinstance(op, kind) and getattr(op, "constraint_name", "") is None:
+                table = str(getattr(op, "source_table", None) or getattr(op, "table_name", ""))
+                cols = tuple(str(c) for c in getattr(op, columns, ())) if columns else ()
+                # conv(): the name as it is, not run through the metadata's naming convention
+                op.constraint_name = conv(  # type: ignore[attr-defined]
+                    names.constraint_name(table, cols, label))
 
 
 def aspects(op: ops.MigrateOperation) -> list[ops.MigrateOperation]:
@@ -238,7 +262,7 @@ class SafeForms:
                 notes += self._flag(fixed[0], fixed[0].fix)
             written = [safe_ops.NoteOp(notes), part] if notes else [part]
             return [self._kept(written, stmts, group, inside)]
-        items = self._fix_items(part, fixed[0].fix, group)
+        items = self._fix_items(part, fixed[0], group)
         if items is None:  # a step without an operation form: left as it was, flagged
             notes += self._flag(fixed[0], fixed[0].fix)
             return [self._kept([safe_ops.NoteOp(notes), part], stmts, group, inside)]
@@ -246,10 +270,12 @@ class SafeForms:
             items[0].ops.insert(0, safe_ops.NoteOp(notes))
         return items
 
-    def _fix_items(self, part: ops.MigrateOperation, fix: Fix, group: Group
+    def _fix_items(self, part: ops.MigrateOperation, finding: Finding, group: Group
                    ) -> list[Item] | None:
         """The fix's steps as items, each after the previous one; None when a step has no
         operation form."""
+        fix = finding.fix
+        assert fix is not None
         steps = list(fix.steps)
         backfill = writers.backfill_of(part) if isinstance(part, ops.AddColumnOp) \
             and fix.later else None
@@ -261,14 +287,16 @@ class SafeForms:
             written = writers.reuse(part, step) or writers.step_op(step, earlier)
             if written is None:
                 return None
-            earlier[getattr(step, "name", "")] = written
+            if isinstance(written, ops.AddConstraintOp):
+                earlier[getattr(step, "name", "")] = written
             transactional = runs_in_transaction(step)
             item = Item([written], transactional, keys.of_step(step, self.keys),
                         group if transactional else None,
                         rerunnable=_step_rerunnable(written), after=items[-1:])
             items.append(item)
         if fix.later:
-            items[0].ops.insert(0, safe_ops.NoteOp(self._later(part, fix, backfill is None)))
+            note = self._later(part, fix, backfill is not None, finding.rule)
+            items[0].ops.insert(0, safe_ops.NoteOp(note))
         return items
 
     # ------------------------------------------------------------------ notes
@@ -282,17 +310,28 @@ class SafeForms:
             lines += _comment(f"Instead: {finding.help}")
         return lines
 
-    def _later(self, part: ops.MigrateOperation, fix: Fix, unfilled: bool) -> list[str]:
-        lines = _comment(f"alembic-safe: {fix.summary}.")
-        if unfilled and isinstance(part, ops.AddColumnOp):
-            column = part.column.name
-            lines += _comment("The model gives no constant default to fill existing rows "
-                              "with: fill them before the NOT NULL revision, e.g.:")
-            lines += _code(f"alembic_safe.backfill(op.get_bind(), table={part.table_name!r}, "
-                           f"set={column + ' = ...'!r}, where={column + ' IS NULL'!r}"
-                           + (f", schema={part.schema!r}" if part.schema else "") + ")")
-        lines += _comment("Then run `alembic revision --autogenerate` again: it writes that "
-                          "revision from the model, as:")
+    def _later(self, part: ops.MigrateOperation, fix: Fix, filled: bool, rule: str) -> list[str]:
+        """The note of a fix whose last steps wait for a later revision (a new NOT NULL
+        column: added nullable now, NOT NULL once the application writes it)."""
+        if not isinstance(part, ops.AddColumnOp):
+            return _comment(f"alembic-safe {rule}: {fix.summary}; later:") + _code(
+                fix_ops.render_steps(fix.later))
+        column, table = part.column.name, part.table_name
+        lines = _comment(
+            f"alembic-safe {rule}: {table}.{column} is added nullable: NOT NULL would fail on "
+            "the rows the table has and reject the inserts of the application version still "
+            "running.")
+        if filled:
+            lines += _comment("The backfill below fills the existing rows with the model's "
+                              "default.")
+        else:
+            lines += _comment("The model gives no constant default: fill the existing rows "
+                              "before the NOT NULL revision, e.g.:")
+            schema = f", schema={part.schema!r}" if part.schema else ""
+            lines += _code(f"alembic_safe.backfill(op.get_bind(), table={table!r}, "
+                           f"set={column + ' = ...'!r}, where={column + ' IS NULL'!r}{schema})")
+        lines += _comment("Once the application writes the column, run `alembic revision "
+                          "--autogenerate` again: it writes the NOT NULL revision, as:")
         return lines + _code(fix_ops.render_steps(fix.later))
 
 

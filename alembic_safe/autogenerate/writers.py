@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.elements import conv
 
 from alembic_safe.autogenerate import ops as safe_ops
 from alembic_safe.fix import model
@@ -38,17 +39,18 @@ def reuse(op: ops.MigrateOperation, step: model.Step) -> ops.MigrateOperation | 
                                if_exists=step.if_exists or op.if_exists, _reverse=op._reverse,
                                **_with(op, postgresql_concurrently=True))
     if isinstance(op, ops.CreateForeignKeyOp) and isinstance(step, model.AddConstraint):
-        return ops.CreateForeignKeyOp(op.constraint_name or step.name, op.source_table,
+        return ops.CreateForeignKeyOp(op.constraint_name or conv(step.name), op.source_table,
                                       op.referent_table, op.local_cols, op.remote_cols,
                                       **{**op.kw, "postgresql_not_valid": True})
     if isinstance(op, ops.CreateCheckConstraintOp) and isinstance(step, model.AddConstraint):
-        return ops.CreateCheckConstraintOp(op.constraint_name or step.name, op.table_name,
+        return ops.CreateCheckConstraintOp(op.constraint_name or conv(step.name), op.table_name,
                                            op.condition, schema=op.schema,
                                            **{**op.kw, "postgresql_not_valid": True})
     if isinstance(op, ops.CreateUniqueConstraintOp) and isinstance(step, model.BuildIndex):
         dialect = {k: v for k, v in op.kw.items() if k.startswith("postgresql_")}
-        return ops.CreateIndexOp(step.name, op.table_name, list(op.columns), schema=op.schema,
-                                 unique=True, postgresql_concurrently=True, **dialect)
+        return ops.CreateIndexOp(conv(step.name), op.table_name, list(op.columns),
+                                 schema=op.schema, unique=True, postgresql_concurrently=True,
+                                 **dialect)
     if isinstance(op, ops.AddColumnOp) and isinstance(step, model.AddColumn):
         column = op.column._copy()
         column.nullable = True
@@ -68,7 +70,7 @@ def step_op(step: model.Step, earlier: dict[str, ops.MigrateOperation] | None = 
     name, schema = (table.name, table.schema) if table is not None else ("", None)
     if isinstance(step, model.BuildIndex) and step.definition is None:
         where: dict[str, Any] = {"postgresql_where": sa.text(step.where)} if step.where else {}
-        return ops.CreateIndexOp(step.name, name, list(step.columns), schema=schema,
+        return ops.CreateIndexOp(conv(step.name), name, list(step.columns), schema=schema,
                                  unique=step.unique, postgresql_concurrently=True, **where)
     if isinstance(step, model.AddConstraint):
         return _constraint_op(step, name, schema)
@@ -79,7 +81,7 @@ def step_op(step: model.Step, earlier: dict[str, ops.MigrateOperation] | None = 
     if isinstance(step, model.DropConstraint):
         added = (earlier or {}).get(step.name)
         return ops.DropConstraintOp(
-            step.name, name, schema=schema, if_exists=step.if_exists or None,
+            conv(step.name), name, schema=schema, if_exists=step.if_exists or None,
             _reverse=added if isinstance(added, ops.AddConstraintOp) else None)
     if isinstance(step, model.Preflight):
         return _preflight_op(step, name, schema)
@@ -96,7 +98,7 @@ def _constraint_op(step: model.AddConstraint, name: str, schema: str | None
             step.name, name, step.using_index, schema=schema,
             primary_key=step.type is model.ConstraintType.PRIMARY_KEY)
     if step.type is model.ConstraintType.CHECK and step.expression is not None:
-        return ops.CreateCheckConstraintOp(step.name, name, step.expression, schema=schema,
+        return ops.CreateCheckConstraintOp(conv(step.name), name, step.expression, schema=schema,
                                            postgresql_not_valid=step.not_valid or None)
     if step.type is model.ConstraintType.NOT_NULL:
         return safe_ops.AddNotNullConstraintOp(step.name, name, step.columns[0],
@@ -108,7 +110,7 @@ def _constraint_op(step: model.AddConstraint, name: str, schema: str | None
                    "initially": "DEFERRED" if step.initially_deferred else None,
                    "postgresql_not_valid": step.not_valid or None}
         return ops.CreateForeignKeyOp(
-            step.name, name, step.references.name, list(step.columns),
+            conv(step.name), name, step.references.name, list(step.columns),
             list(step.referenced_columns), source_schema=schema,
             referent_schema=step.references.schema,
             **{k: v for k, v in options.items() if v is not None})

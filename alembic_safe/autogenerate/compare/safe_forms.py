@@ -25,12 +25,13 @@ def safe_forms(autogen_context: AutogenContext, upgrade_ops: UpgradeOps
     """Rewrite ``upgrade_ops`` into safe forms; prepare the matching safe downgrade."""
     from alembic_safe.autogenerate import directives
     from alembic_safe.autogenerate.options import options
-    from alembic_safe.autogenerate.rewrite import SafeForms
+    from alembic_safe.autogenerate.rewrite import SafeForms, name_constraints
 
     if not upgrade_ops.ops:
         return PriorityDispatchResult.CONTINUE
     chosen = options(autogen_context.migration_context)
     original = list(upgrade_ops.ops)
+    name_constraints(original)
     try:  # what Alembic's downgrade will be, from the operations as proposed
         reversed_ops = [op.reverse() for op in reversed(original)]
     except (NotImplementedError, ValueError):  # an operation without a reverse
