@@ -18,7 +18,8 @@ from sqlalchemy.sql.elements import conv
 
 from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis import facts as f
-from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, StatementFacts
+from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, Relation, StatementFacts
+from alembic_safe.analysis.names import qualified_key as names_key
 from alembic_safe.autogenerate import keys, writers
 from alembic_safe.autogenerate import ops as safe_ops
 from alembic_safe.autogenerate.offline import OperationSql
@@ -172,6 +173,8 @@ class SafeForms:
 
     def rewrite(self, top: list[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
         """``top`` made safe; ``top`` itself when nothing needs to change."""
+        self.dropped = {self._table_key(op.table_name, op.schema) for op, _, _ in _flatten(top)
+                        if isinstance(op, ops.DropTableOp)}
         items = [item for op, group, inside in _flatten(top)
                  for item in self._items(op, group, inside)]
         if not self.changed:
@@ -222,12 +225,25 @@ class SafeForms:
                      for stmt in self.analyzer.feed(text, in_transaction=inside)]
             findings = [finding for stmt in stmts for finding in self.checker.check(stmt)]
             checked.append((part, stmts, findings))
-        if not any(self._fixed(found) or self._unfixed(found) for _, _, found in checked):
+        if self._doomed(op, group) or not any(self._fixed(found) or self._unfixed(found)
+                                              for _, _, found in checked):
             stmts = [stmt for _, part_stmts, _ in checked for stmt in part_stmts]
             return [self._kept([op], stmts, group, inside)]
         self.changed = True
         return [item for part, stmts, found in checked
                 for item in self._part(part, stmts, found, group, inside)]
+
+    def _table_key(self, table: str, schema: str | None) -> str:
+        return names_key(Relation(table, schema), self.options.default_schema)
+
+    def _doomed(self, op: ops.MigrateOperation, group: Group) -> bool:
+        """``op`` works on a table the migration drops later: locks on it do not matter (the
+        drop takes the strongest), so it stays as proposed."""
+        if group is not None:
+            return self._table_key(group[1], group[0]) in self.dropped
+        table = getattr(op, "table_name", None)
+        return isinstance(table, str) and not isinstance(op, ops.DropTableOp) and \
+            self._table_key(table, getattr(op, "schema", None)) in self.dropped
 
     def _kept(self, written: list[ops.MigrateOperation], stmts: list[StatementFacts],
               group: Group, inside: bool) -> Item:

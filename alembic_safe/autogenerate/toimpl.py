@@ -5,7 +5,9 @@ runtime guard checks it online and ``--sql`` writes it offline)."""
 from __future__ import annotations
 
 from alembic.operations import Operations
+from alembic.util import CommandError
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import TextClause
 
 from alembic_safe.autogenerate import ops
@@ -17,6 +19,14 @@ def _execute(operations: Operations, statement: str) -> None:
     name) as a bind parameter, so such colons are escaped with SQLAlchemy's own pattern."""
     escaped = TextClause._bind_params_regex.sub(lambda m: "\\" + m.group(0), statement)
     operations.migration_context.impl.execute(text(escaped))
+
+
+PREFLIGHT_MESSAGE = "alembic-safe pre-flight check:"
+
+
+class PreflightFailed(CommandError):
+    """A pre-flight check found rows the next step would fail on (Alembic prints it as one
+    FAILED: line; the migration stops before the expensive step)."""
 
 
 @Operations.implementation_for(ops.AutocommitBlockOp)
@@ -42,10 +52,22 @@ def backfill(operations: Operations, operation: ops.BackfillOp) -> None:
 @Operations.implementation_for(ops.AddNotNullConstraintOp)
 @Operations.implementation_for(ops.ValidateConstraintOp)
 @Operations.implementation_for(ops.AddConstraintUsingIndexOp)
+def step(operations: Operations, operation: ops.ValidateConstraintOp
+         | ops.AddConstraintUsingIndexOp | ops.AddNotNullConstraintOp) -> None:
+    _execute(operations, sql.statement(operation.to_step()))
+
+
 @Operations.implementation_for(ops.PreflightUniqueOp)
 @Operations.implementation_for(ops.PreflightNotNullOp)
 @Operations.implementation_for(ops.PreflightCheckOp)
-def step(operations: Operations, operation: ops.ValidateConstraintOp
-         | ops.AddConstraintUsingIndexOp | ops.AddNotNullConstraintOp
-         | ops._PreflightOp) -> None:
-    _execute(operations, sql.statement(operation.to_step()))
+def preflight(operations: Operations, operation: ops._PreflightOp) -> None:
+    try:
+        _execute(operations, sql.statement(operation.to_step()))
+    except DBAPIError as exc:
+        diag = getattr(exc.orig, "diag", None)  # psycopg 3 and psycopg2
+        message = str(getattr(diag, "message_primary", None) or str(exc.orig).split("\n")[0])
+        if PREFLIGHT_MESSAGE not in message:
+            raise
+        message = message[message.index(PREFLIGHT_MESSAGE):]
+        raise PreflightFailed(f"{message}: fix these rows, then run the migration again "
+                              "(what ran before this check stays applied)") from None

@@ -125,37 +125,57 @@ def _raise_format(*parts: str) -> str:
     return literal("%".join(part.replace("%", "%%") for part in parts))
 
 
+_COUNT = "SELECT count(*), array_to_string((array_agg(k ORDER BY k))[1:5], '; ') FROM ("
+#: the table's primary key as one SQL expression (``id``, or ``row(a, b)``), NULL without one
+_PRIMARY_KEY = (
+    "    SELECT CASE count(*) WHEN 1 THEN min(quote_ident(a.attname)) ELSE 'row(' ||\n"
+    "           string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) || ')' END\n"
+    "      INTO key FROM pg_index i\n"
+    "      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)\n"
+    "     WHERE i.indrelid = {table}::regclass AND i.indisprimary;\n"
+)
+
+
 def _rows_query(step: Preflight) -> tuple[str, str]:
-    """(the query listing offending example keys, what they break) for a pre-flight check."""
+    """(the statements that set ``found`` and ``examples``, what the rows break) for a
+    pre-flight check. Duplicates are shown by value; rows that break a NOT NULL or a CHECK by
+    their primary key (by ctid when the table has none)."""
     table = relation(step.table)
     if step.kind is PreflightKind.UNIQUE:
         cols = ", ".join(ident(c) for c in step.columns)
         present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in step.columns)
-        key = "concat_ws(', ', " + ", ".join(f"{ident(c)}::text" for c in step.columns) + ")"
-        query = (f"SELECT {key} AS k FROM {table} WHERE {present} GROUP BY {cols} "
+        values = "concat_ws(', ', " + ", ".join(f"{ident(c)}::text" for c in step.columns) + ")"
+        query = (f"SELECT {values} AS k FROM {table} WHERE {present} GROUP BY {cols} "
                  "HAVING count(*) > 1")
-        return query, f"duplicate value(s) of ({', '.join(step.columns)})"
+        return (f"    {_COUNT}\n      {query}) AS offending INTO found, examples;\n"
+                f"    key := {literal(', '.join(step.columns))};\n",
+                f"duplicate value(s) of ({', '.join(step.columns)})")
     if step.kind is PreflightKind.NOT_NULL:
-        query = f"SELECT ctid::text AS k FROM {table} WHERE {ident(step.columns[0])} IS NULL"
-        return query, f"row(s) with {step.columns[0]} NULL"
-    query = f"SELECT ctid::text AS k FROM {table} WHERE NOT ({step.expression})"
-    return query, f"row(s) violating CHECK ({step.expression})"
+        condition = f"{ident(step.columns[0])} IS NULL"
+        what = f"row(s) with {step.columns[0]} NULL"
+    else:
+        condition = f"NOT ({step.expression})"
+        what = f"row(s) violating CHECK ({step.expression})"
+    rows = literal(f"::text AS k FROM {table} WHERE {condition}) AS offending")
+    return (_PRIMARY_KEY.format(table=literal(table))
+            + f"    EXECUTE {literal(_COUNT + 'SELECT ')} || coalesce(key, 'ctid') || {rows}\n"
+            "      INTO found, examples;\n", what)
 
 
 @statement.register
 def _(step: Preflight) -> str:
-    query, what = _rows_query(step)
+    rows, what = _rows_query(step)
     target = f" {step.protects}" if step.protects else ""
     message = _raise_format("alembic-safe pre-flight check: ",
-                            f" {what} in {step.table} would make{target} fail, e.g. ", "")
+                            f" {what} in {step.table} would make{target} fail, e.g. (",
+                            ") ", "")
     return (
         "DO $alembic_safe$\n"
-        "DECLARE\n    found bigint;\n    examples text;\n"
+        "DECLARE\n    found bigint;\n    examples text;\n    key text;\n"
         "BEGIN\n"
-        "    SELECT count(*), array_to_string((array_agg(k ORDER BY k))[1:5], '; ')\n"
-        f"      INTO found, examples FROM ({query}) AS offending;\n"
+        f"{rows}"
         "    IF found > 0 THEN\n"
-        f"        RAISE EXCEPTION {message}, found, examples\n"
+        f"        RAISE EXCEPTION {message}, found, coalesce(key, 'ctid'), examples\n"
         "          USING HINT = 'Fix these rows, then run the migration again';\n"
         "    END IF;\n"
         "END $alembic_safe$"

@@ -43,7 +43,8 @@ def run_migrations_online():
         alembic_safe.configure(context, connection=connection,
                                target_metadata=target_metadata, include_schemas=True,
                                include_name=lambda name, type_, parents: type_ != "schema"
-                               or name in (None, "public", *models.SCHEMAS))
+                               or name in (None, "public", *models.SCHEMAS),
+                               **models.CONFIGURE)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
@@ -67,6 +68,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SCHEMAS = {schemas!r}
+CONFIGURE = {configure!r}
 
 
 class Base(DeclarativeBase):
@@ -81,9 +83,12 @@ class Project:
     url: str
 
     def models(self, body: str, *, schemas: tuple[str, ...] = (),
-               convention: dict[str, str] | None = None) -> None:
-        """Write models.py: the declarative Base (with a naming convention) and ``body``."""
-        header = HEADER.format(schemas=schemas, convention=convention or {})
+               convention: dict[str, str] | None = None,
+               configure: dict[str, Any] | None = None) -> None:
+        """Write models.py: the declarative Base (with a naming convention) and ``body``;
+        ``configure``: more keywords for env.py's ``alembic_safe.configure``."""
+        header = HEADER.format(schemas=schemas, convention=convention or {},
+                               configure=configure or {})
         (self.root / "models.py").write_text(header + textwrap.dedent(body))
         shutil.rmtree(self.root / "__pycache__", ignore_errors=True)
 
