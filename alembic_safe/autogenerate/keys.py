@@ -1,7 +1,9 @@
 """What each step of a migration reads and writes, so steps can be reordered safely.
 
 A key is a path: ``("rel", "public.claims")`` is a table, ``(..., "col", "status")`` one of its
-columns, ``(..., "con", "fk")`` a constraint, ``(..., "key", "a,b")`` a unique key (what a
+columns (adding or dropping it), ``(..., "col", "status", "type")`` its type, ``"nullable"``,
+``"default"`` or ``"values"`` (what an index build reads is the type, not the values or the
+nullability), ``(..., "con", "fk")`` a constraint, ``(..., "key", "a,b")`` a unique key (what a
 foreign key needs on the table it references); ``("index", "public.ix")`` an index. A key
 covers every key it is a prefix of, and the empty key covers everything (a statement the
 analyzer does not model: nothing moves across it). Two steps conflict when one writes what the
@@ -79,12 +81,16 @@ class Keys:
         """The table's existence (what creating or dropping it writes)."""
         return (*self.table(rel), "exists")
 
-    def column(self, rel: facts.Relation, name: str) -> Key:
-        return (*self.table(rel), "col", name)
+    def column(self, rel: facts.Relation, name: str, aspect: str | None = None) -> Key:
+        """A column, or one aspect of it (``type``, ``nullable``, ``default``, ``values``)."""
+        key = (*self.table(rel), "col", name)
+        return (*key, aspect) if aspect else key
 
-    def columns(self, rel: facts.Relation, names: Iterable[str]) -> frozenset[Key]:
-        """The named columns; every column when none is named (an expression, a row)."""
-        found = frozenset(self.column(rel, name) for name in names)
+    def columns(self, rel: facts.Relation, names: Iterable[str],
+                aspect: str | None = "type") -> frozenset[Key]:
+        """An aspect of the named columns; every column when none is named (an expression,
+        a row)."""
+        found = frozenset(self.column(rel, name, aspect) for name in names)
         return found or frozenset({(*self.table(rel), "col")})
 
     def constraint(self, rel: facts.Relation, name: str | None) -> Key:
@@ -126,9 +132,16 @@ class Keys:
         if isinstance(action, facts.AddColumn):
             return Access(frozenset({self.exists(table)}),
                           frozenset({self.column(table, action.column.name)}))
-        if isinstance(action, (facts.DropColumn, facts.AlterColumnType, facts.SetNotNull,
-                               facts.DropNotNull, facts.SetColumnDefault)):
+        if isinstance(action, facts.DropColumn):
             return Access(writes=frozenset({self.column(table, action.column)}))
+        if isinstance(action, facts.AlterColumnType):
+            return Access(writes=frozenset({self.column(table, action.column, "type"),
+                                            self.column(table, action.column, "values")}))
+        if isinstance(action, (facts.SetNotNull, facts.DropNotNull)):
+            return Access(frozenset({self.column(table, action.column, "values")}),
+                          frozenset({self.column(table, action.column, "nullable")}))
+        if isinstance(action, facts.SetColumnDefault):
+            return Access(writes=frozenset({self.column(table, action.column, "default")}))
         if isinstance(action, facts.AddConstraint):
             return self._constraint(table, action.constraint)
         if isinstance(action, (facts.ValidateConstraint, facts.DropConstraint)):
@@ -197,7 +210,7 @@ def _(step: model.DropConstraint, keys: Keys) -> Access:
 
 @of_step.register
 def _(step: model.SetNotNull, keys: Keys) -> Access:
-    return Access(writes=frozenset({keys.column(step.table, step.column)}))
+    return keys.of_action(facts.SetNotNull(step.table, column=step.column))
 
 
 @of_step.register
@@ -210,10 +223,10 @@ def _(step: model.AddColumn, keys: Keys) -> Access:
 def _(step: model.Backfill, keys: Keys) -> Access:
     where = f" WHERE {step.where}" if step.where else ""
     used = referenced_columns(f"UPDATE x SET {step.assignments}{where}")
-    return Access(writes=keys.columns(step.table, used))
+    return Access(writes=keys.columns(step.table, used, "values"))
 
 
 @of_step.register
 def _(step: model.Preflight, keys: Keys) -> Access:
     used = step.columns or referenced_columns(f"SELECT {step.expression}")
-    return Access(reads=keys.columns(step.table, used))
+    return Access(reads=keys.columns(step.table, used, "values"))

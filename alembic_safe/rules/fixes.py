@@ -80,7 +80,7 @@ def unique_via_index(table: Relation, constraint: ConstraintDef) -> Fix:
     steps += [
         BuildIndex(table, name, constraint.columns if definition is None else (), unique=True,
                    definition=definition),
-        AddConstraint(table, name, kind, using_index=name),
+        AddConstraint(table, name, kind, constraint.columns, using_index=name),
     ]
     summary = "Build the unique index concurrently, then attach it as the constraint"
     if kind is ConstraintType.PRIMARY_KEY:
