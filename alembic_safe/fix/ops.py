@@ -126,18 +126,10 @@ def _(step: ValidateConstraint) -> str:
                  schema=step.table.schema)
 
 
-def _alter_schema(schema: str | None) -> object:
-    """The ``schema=`` of Alembic's ALTER TABLE operations, which split a plain string on
-    dots (``a.b`` as two names): a dotted name goes in ``sa.sql.quoted_name``."""
-    if schema is None or "." not in schema:
-        return schema
-    return _Code(f"sa.sql.quoted_name({py(schema)}, True)")
-
-
 @call.register
 def _(step: SetNotNull) -> str:
     return _call("op.alter_column", step.table.name, step.column, nullable=False,
-                 schema=_alter_schema(step.table.schema))
+                 schema=step.table.schema)
 
 
 @call.register

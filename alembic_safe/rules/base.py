@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from alembic_safe.analysis.facts import Action, AnalysisContext, StatementFacts
+from alembic_safe.fix.model import Fix
 from alembic_safe.rules.policy import Category as Category
 from alembic_safe.rules.policy import Severity as Severity
 from alembic_safe.rules.policy import default_severity
-from alembic_safe.fix.model import Fix
 
 
 @dataclass(frozen=True)

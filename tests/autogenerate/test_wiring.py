@@ -59,12 +59,12 @@ def test_pg_version_is_the_servers_unless_the_project_sets_it(pg_engine: sa.Engi
 
 
 def test_alembic_check_names_what_the_revision_would_hold(project: Project) -> None:
-    project.models('''
+    project.models(f'''
 class Claim(Base):
     __tablename__ = "claims"
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    status: Mapped[str] = mapped_column(sa.Text, index={index})
-'''.format(index=False))
+    status: Mapped[str] = mapped_column(sa.Text, index={False})
+''')
     project.autogenerate("claims")
     project.upgrade()
     project.models('''
