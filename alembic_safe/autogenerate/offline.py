@@ -9,6 +9,8 @@ holds, so the SQL analyzed is the SQL the written script runs.
 from __future__ import annotations
 
 import io
+import logging
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,10 +27,17 @@ class OperationSql:
 
     def __init__(self) -> None:
         self._out: list[str] = []
-        self.context = MigrationContext.configure(
-            dialect_name="postgresql", dialect_opts={"paramstyle": "named"},
-            opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True,
-                  "transactional_ddl": True})
+        # MigrationContext logs its set-up at INFO: not something the user asked for
+        logger = logging.getLogger("alembic.runtime.migration")
+        level = logger.level
+        logger.setLevel(logging.WARNING)
+        try:
+            self.context = MigrationContext.configure(
+                dialect_name="postgresql", dialect_opts={"paramstyle": "named"},
+                opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True,
+                      "transactional_ddl": True})
+        finally:
+            logger.setLevel(level)
         self.context.impl.static_output = self._out.append  # type: ignore[method-assign, assignment]
         self.operations = Operations(self.context)
 
@@ -50,6 +59,12 @@ class OperationSql:
         except CompileError:
             return None
         return ExistingType(op.schema, op.table_name, op.column_name, type_sql)
+
+
+@cache
+def operation_sql() -> OperationSql:
+    """The renderer of this process (it keeps no state between operations)."""
+    return OperationSql()
 
 
 def _copy_type(type_: Any) -> Any:

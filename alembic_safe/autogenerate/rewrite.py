@@ -9,6 +9,7 @@ proposed them; a migration without any finding comes back unchanged.
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +23,7 @@ from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, Relation,
 from alembic_safe.analysis.names import qualified_key as names_key
 from alembic_safe.autogenerate import keys, writers
 from alembic_safe.autogenerate import ops as safe_ops
-from alembic_safe.autogenerate.offline import OperationSql
+from alembic_safe.autogenerate.offline import operation_sql
 from alembic_safe.autogenerate.options import Options
 from alembic_safe.autogenerate.schedule import Item, Phase, schedule
 from alembic_safe.checking import Checker
@@ -33,6 +34,8 @@ from alembic_safe.lint.files import ExistingColumns
 from alembic_safe.rules import find_rule
 from alembic_safe.rules.base import Category, Finding, Severity
 
+#: under Alembic's logger, so its INFO lines show beside Alembic's "Detected ..." lines
+log = logging.getLogger("alembic.autogenerate.alembic_safe")
 #: what a downgrade's notes leave out: undoing a revision drops what it added, by design
 _INHERENT_IN_DOWNGRADE = (Category.DATA_LOSS, Category.COMPATIBILITY)
 _WIDTH = 96
@@ -158,7 +161,7 @@ class SafeForms:
     def __init__(self, options: Options, *, downgrade: bool = False) -> None:
         self.options = options
         self.downgrade = downgrade
-        self.sql = OperationSql()
+        self.sql = operation_sql()
         self.known = ExistingColumns()
         context = AnalysisContext(
             pg_version=options.pg_version, in_transaction=True, lock_timeout_managed=True,
@@ -272,13 +275,17 @@ class SafeForms:
     def _part(self, part: ops.MigrateOperation, stmts: list[StatementFacts],
               found: list[Finding], group: Group, inside: bool) -> list[Item]:
         notes = [line for finding in self._unfixed(found) for line in self._flag(finding)]
+        for finding in self._unfixed(found):
+            self._say(finding, "flagged")
         fixed = self._fixed(found)
         if not fixed or fixed[0].fix is None or fixed[0].fix.alternative:
             if fixed and fixed[0].fix is not None:
                 notes += self._flag(fixed[0], fixed[0].fix)
+                self._say(fixed[0], "flagged")
             written = [safe_ops.NoteOp(notes), part] if notes else [part]
             return [self._kept(written, stmts, group, inside)]
         items = self._fix_items(part, fixed[0], group)
+        self._say(fixed[0], "written safely" if items is not None else "flagged")
         if items is None:  # a step without an operation form: left as it was, flagged
             notes += self._flag(fixed[0], fixed[0].fix)
             return [self._kept([safe_ops.NoteOp(notes), part], stmts, group, inside)]
@@ -316,6 +323,11 @@ class SafeForms:
         return items
 
     # ------------------------------------------------------------------ notes
+
+    def _say(self, finding: Finding, done: str) -> None:
+        where = "downgrade" if self.downgrade else "upgrade"
+        log.info("alembic-safe %s (%s) %s: %s", finding.rule, finding.name, done,
+                 " ".join(finding.statement.split())[:120] + f" ({where})")
 
     def _flag(self, finding: Finding, fix: Fix | None = None) -> list[str]:
         lines = _comment(f"alembic-safe {finding.rule} {finding.name}: {finding.message}. "
