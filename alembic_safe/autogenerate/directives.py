@@ -2,25 +2,32 @@
 
 Alembic computes a revision's downgrade by reversing its upgrade operations, after every
 comparator ran, and no comparator sees it. The reverse of a safe upgrade is not always safe
-(dropping a foreign key reverses to adding one that validates under lock), so the comparator
-writes the downgrade itself (the original operations reversed, then made safe like the
-upgrade), keeps it in the upgrade's ``info``, and wraps the migration context's
-``process_revision_directives`` so the revision gets it before any user hook runs.
+(dropping a foreign key reverses to adding one that validates under lock), so the downgrade
+is written from the operations as proposed: reversed, then made safe like the upgrade. The
+comparator keeps how to write it in the upgrade's ``info`` and wraps the migration context's
+``process_revision_directives``, which writes it for a revision before any user hook runs
+(``alembic check`` and ``compare_metadata()`` never render a downgrade: it is not written for
+them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from alembic.operations.ops import MigrateOperation, UpgradeOps
 from alembic.runtime.migration import MigrationContext
 
+from alembic_safe.runtime.check_command import is_check_command
+
 DOWNGRADE = "alembic_safe.downgrade"
 _MARK = "_alembic_safe_downgrade"
 
+Downgrade = Callable[[], list[MigrateOperation] | None]
 
-def keep(upgrade_ops: UpgradeOps, downgrade: list[MigrateOperation]) -> None:
-    """Remember ``downgrade`` as the safe downgrade of ``upgrade_ops``."""
+
+def keep(upgrade_ops: UpgradeOps, downgrade: Downgrade) -> None:
+    """Remember how to write the safe downgrade of ``upgrade_ops`` (None: keep Alembic's)."""
     upgrade_ops.info[DOWNGRADE] = downgrade
 
 
@@ -33,10 +40,13 @@ def install(context: MigrationContext) -> None:
 
     def process(migration_context: MigrationContext, revision: Any,
                 directives: list[Any]) -> None:
+        environment = migration_context.environment_context
+        writes = environment is None or not is_check_command(environment)
         for script in directives:
             for up, down in zip(script.upgrade_ops_list, script.downgrade_ops_list,
                                 strict=False):
-                safe = up.info.pop(DOWNGRADE, None)
+                write = up.info.pop(DOWNGRADE, None)
+                safe = write() if write is not None and writes else None
                 if safe is not None:
                     down.ops[:] = safe
         if hook is not None:

@@ -27,6 +27,7 @@ class OperationSql:
 
     def __init__(self) -> None:
         self._out: list[str] = []
+        self._tables: dict[tuple[str | None, str], sa.Table] = {}
         # MigrationContext logs its set-up at INFO: not something the user asked for
         logger = logging.getLogger("alembic.runtime.migration")
         level = logger.level
@@ -45,8 +46,44 @@ class OperationSql:
         """The statements ``op`` runs (raises what Alembic raises for an op it cannot run
         offline)."""
         self._out.clear()
-        self.operations.invoke(as_written(op))
+        index = self._index(op)
+        if isinstance(op, ops.CreateIndexOp) and index is not None:
+            kw = {} if op.if_not_exists is None else {"if_not_exists": op.if_not_exists}
+            self.context.impl.create_index(index, **kw)
+        elif isinstance(op, ops.DropIndexOp) and index is not None:
+            kw = {} if op.if_exists is None else {"if_exists": op.if_exists}
+            self.context.impl.drop_index(index, **kw)
+        else:
+            self.operations.invoke(as_written(op))
+        if index is not None:
+            index.table.indexes.discard(index)  # type: ignore[union-attr]
         return [text.strip() for text in self._out]
+
+    def _index(self, op: ops.MigrateOperation) -> sa.Index | None:
+        """The index of a create or drop of an index on plain columns, on a table made once
+        per name (what ``to_index()`` builds anew each time, the slow part of rendering many
+        index operations); None for others (expressions: Alembic builds them)."""
+        if isinstance(op, ops.CreateIndexOp):
+            columns = op.columns
+        elif isinstance(op, ops.DropIndexOp) and op.table_name is not None:
+            # Alembic's to_index() names a stand-in column when the index's are not known
+            columns = op._reverse.columns if op._reverse is not None else ["x"]
+        else:
+            return None
+        names = [c if isinstance(c, str) else c.name for c in columns
+                 if isinstance(c, (str, sa.Column))]
+        if len(names) != len(columns) or op.table_name is None:
+            return None
+        key = (op.schema, op.table_name)
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = sa.Table(op.table_name, sa.MetaData(), schema=op.schema)
+        for name in names:
+            if name not in table.c:
+                table.append_column(sa.Column(name, sa.types.NULLTYPE))
+        unique = op.unique if isinstance(op, ops.CreateIndexOp) else op.kw.get("unique", False)
+        kw = {k: v for k, v in op.kw.items() if k != "unique"}
+        return sa.Index(op.index_name, *(table.c[name] for name in names), unique=unique, **kw)
 
     def existing_type(self, op: ops.MigrateOperation) -> ExistingType | None:
         """The column type an ``alter_column`` declares as already there, as SQL."""

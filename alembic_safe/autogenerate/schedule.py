@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from alembic.operations.ops import MigrateOperation
 
-from alembic_safe.autogenerate.keys import Access
+from alembic_safe.autogenerate.keys import Access, Key
 
 
 @dataclass(eq=False)
@@ -49,12 +49,44 @@ class Phase:
     items: list[Item]
 
 
+class _Touched:
+    """The earlier items that touched each key, found by the key itself, by any of its
+    prefixes (a table covers its columns) or by any key it is a prefix of."""
+
+    def __init__(self) -> None:
+        self.exact: dict[Key, set[int]] = {}
+        self.under: dict[Key, set[int]] = {}
+
+    def add(self, key: Key, n: int) -> None:
+        self.exact.setdefault(key, set()).add(n)
+        for end in range(len(key) + 1):
+            self.under.setdefault(key[:end], set()).add(n)
+
+    def overlapping(self, key: Key) -> set[int]:
+        found = set(self.under.get(key, ()))
+        for end in range(len(key)):
+            found |= self.exact.get(key[:end], set())
+        return found
+
+
 def _dependencies(items: list[Item]) -> dict[int, set[int]]:
+    """For each item, the earlier items it must follow: conflicts (one writes what the other
+    reads or writes) and explicit ``after`` links. Keys are indexed, so this stays linear in
+    the number of items for migrations that touch many tables."""
     position = {id(item): n for n, item in enumerate(items)}
+    reads, writes = _Touched(), _Touched()
     needs: dict[int, set[int]] = {}
     for n, item in enumerate(items):
-        needs[n] = {position[id(e)] for e in item.after if id(e) in position}
-        needs[n] |= {m for m in range(n) if items[m].access.conflicts(item.access)}
+        found = {position[id(e)] for e in item.after if id(e) in position}
+        for key in item.access.writes:
+            found |= reads.overlapping(key) | writes.overlapping(key)
+        for key in item.access.reads:
+            found |= writes.overlapping(key)
+        needs[n] = found
+        for key in item.access.writes:
+            writes.add(key, n)
+        for key in item.access.reads:
+            reads.add(key, n)
     return needs
 
 

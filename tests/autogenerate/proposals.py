@@ -45,7 +45,8 @@ def propose(url: str, metadata: sa.MetaData, setup: Sequence[str] = (),
                 "alembic_module_prefix": "op.", "sqlalchemy_module_prefix": "sa.", **opts})
             script = produce_migrations(context, metadata)
             assert script.upgrade_ops is not None and script.downgrade_ops is not None
-            safe = script.upgrade_ops.info.get(DOWNGRADE)
+            write = script.upgrade_ops.info.get(DOWNGRADE)
+            safe = write() if write is not None else None
             down = ops.DowngradeOps(safe) if safe is not None else script.downgrade_ops
             return Proposal(_code(script.upgrade_ops, context), _code(down, context),
                             script.upgrade_ops)

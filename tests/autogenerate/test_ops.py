@@ -178,3 +178,25 @@ def test_the_guard_applies_them(project: Project) -> None:
                         "conrelid = 'claims'::regclass AND contype IN ('f', 'u') "
                         "ORDER BY conname") == [("claims_number_key", "u", True),
                                                 ("claims_user_fk", "f", True)]
+
+
+def test_index_operations_render_as_alembic_runs_them() -> None:
+    """The quick path for index operations gives the SQL Alembic's own implementation does."""
+    import sqlalchemy as sa
+
+    from alembic_safe.autogenerate.offline import OperationSql
+
+    metadata = sa.MetaData()
+    table = sa.Table('Cl"aims', metadata, sa.Column("Num ber", sa.Text), sa.Column("b", sa.Text),
+                     schema="s.x")
+    cases = [
+        ops.CreateIndexOp("ix", 'Cl"aims', [table.c["Num ber"], "b"], schema="s.x", unique=True,
+                          postgresql_concurrently=True, postgresql_include=["b"]),
+        ops.CreateIndexOp("ix2", "t", ["a"], if_not_exists=True,
+                          postgresql_where=sa.text("a > 1")),
+        ops.DropIndexOp.from_index(sa.Index("ix3", table.c.b, postgresql_concurrently=True)),
+        ops.DropIndexOp("ix4", "t", schema="s", if_exists=True),
+    ]
+    rendering = OperationSql()  # one renderer: its tables are made once and reused
+    for operation in [*cases, *cases]:
+        assert rendering.statements(operation) == [_offline(operation).strip()]

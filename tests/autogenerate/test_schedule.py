@@ -4,10 +4,12 @@ autocommit blocks, and everything else last, with nothing moved across what it t
 from __future__ import annotations
 
 from alembic.operations import ops
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alembic_safe.analysis.facts import Relation
 from alembic_safe.autogenerate.keys import Access, Keys, of_step, referenced_columns
-from alembic_safe.autogenerate.schedule import Item, schedule
+from alembic_safe.autogenerate.schedule import Item, _dependencies, schedule
 from alembic_safe.fix import model
 
 KEYS = Keys("public")
@@ -75,3 +77,18 @@ def test_referenced_columns() -> None:
     assert referenced_columns("UPDATE x SET region = upper(\"Old\") WHERE region IS NULL") == (
         "region", "Old")
     assert referenced_columns("SELECT (") == ()
+
+
+KEYS_ = st.lists(st.sampled_from(["rel", "t", "u", "col", "a", "b", "type", "index"]),
+                 max_size=4).map(tuple)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.frozensets(KEYS_, max_size=3), st.frozensets(KEYS_, max_size=3)),
+                max_size=12))
+def test_indexed_dependencies_are_the_pairwise_conflicts(
+        accesses: list[tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]]) -> None:
+    items = [Item([], True, Access(reads, writes)) for reads, writes in accesses]
+    assert _dependencies(items) == {
+        n: {m for m in range(n) if items[m].access.conflicts(item.access)}
+        for n, item in enumerate(items)}

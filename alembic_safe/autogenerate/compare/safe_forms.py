@@ -16,7 +16,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
-    from alembic.operations.ops import UpgradeOps
+    from alembic.operations.ops import MigrateOperation, UpgradeOps
     from alembic.runtime.plugins import Plugin
 
 
@@ -32,14 +32,18 @@ def safe_forms(autogen_context: AutogenContext, upgrade_ops: UpgradeOps
     chosen = options(autogen_context.migration_context)
     original = list(upgrade_ops.ops)
     name_constraints(original)
-    try:  # what Alembic's downgrade will be, from the operations as proposed
-        reversed_ops = [op.reverse() for op in reversed(original)]
-    except (NotImplementedError, ValueError):  # an operation without a reverse
-        reversed_ops = None
     upgrade_ops.ops[:] = SafeForms(chosen).rewrite(original)
-    if reversed_ops is not None:
-        directives.keep(upgrade_ops, SafeForms(chosen, downgrade=True).rewrite(reversed_ops))
-        directives.install(autogen_context.migration_context)
+
+    def downgrade() -> list[MigrateOperation] | None:
+        """The operations as proposed, reversed as Alembic reverses them, made safe."""
+        try:
+            reversed_ops = [op.reverse() for op in reversed(original)]
+        except (NotImplementedError, ValueError):  # an operation without a reverse
+            return None
+        return SafeForms(chosen, downgrade=True).rewrite(reversed_ops)
+
+    directives.keep(upgrade_ops, downgrade)
+    directives.install(autogen_context.migration_context)
     return PriorityDispatchResult.CONTINUE
 
 
