@@ -261,11 +261,15 @@ class SafeForms:
                       key=lambda x: x.severity is not Severity.ERROR)
 
     def _unfixed(self, found: list[Finding]) -> list[Finding]:
-        """Error findings without a fix: flagged in the script with a note."""
+        """Error findings without a fix: flagged in the script with a note. Rules that look
+        back at earlier statements (``memos``) judge how the proposed operations were laid
+        out in one transaction, which the rewrite changes: they are left out."""
         out = []
         for finding in found:
             rule = find_rule(finding.rule)
             if finding.fix is not None or finding.severity is not Severity.ERROR:
+                continue
+            if rule is not None and rule.memos:
                 continue
             if self.downgrade and rule is not None and rule.category in _INHERENT_IN_DOWNGRADE:
                 continue

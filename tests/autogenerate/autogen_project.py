@@ -124,6 +124,14 @@ class Project:
     def versions(self) -> Path:
         return self.root / "migrations" / "versions"
 
+    def lint(self) -> subprocess.CompletedProcess[str]:
+        """``alembic-safe lint`` of the project's migrations (errors fail it)."""
+        command = Path(sys.executable).with_name("alembic-safe")
+        result = subprocess.run([str(command), "lint", "migrations/versions"], cwd=self.root,
+                                capture_output=True, text=True, timeout=300, check=False)
+        result.stdout = result.stdout + result.stderr
+        return result
+
     def upgrade(self) -> str:
         return self.ok("upgrade", "head")
 

@@ -67,6 +67,8 @@ def test_constraints_on_a_populated_table(project: Project) -> None:
     project.models(V2, convention=CONVENTION, configure=CHECKS)
     script = project.autogenerate("constraints")
     assert body(script) == UPGRADE
+    linted = project.lint()  # the written migration passes the rules lint applies
+    assert linted.returncode == 0, linted.stdout
     project.upgrade()
     assert _constraints(project) == {"fk_claims_user_id_users": ("f", True),
                                      "ck_claims_amount_positive": ("c", True),

@@ -77,6 +77,8 @@ def test_index_changes_on_a_populated_table(project: Project) -> None:
     script = project.autogenerate("indexes")
     assert body(script) == UPGRADE
     assert body(script, "downgrade") == DOWNGRADE
+    linted = project.lint()  # the written migration passes the rules lint applies
+    assert linted.returncode == 0, linted.stdout
     project.upgrade()
     assert _indexes(project) == {"ix_claims_number": True, "ix_claims_code": True,
                                  "ix_claims_note_lower": True}

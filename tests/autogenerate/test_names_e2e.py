@@ -51,6 +51,8 @@ def test_hostile_names_in_a_schema(project: Project) -> None:
                  "op.validate_constraint(", "op.preflight_unique(", "op.preflight_not_null(",
                  "op.add_constraint_using_index("):
         assert safe in script, safe
+    linted = project.lint()  # the written migration passes the rules lint applies
+    assert linted.returncode == 0, linted.stdout
     project.upgrade()
     assert project.rows(
         "SELECT conname, contype, convalidated FROM pg_constraint WHERE conrelid = "
