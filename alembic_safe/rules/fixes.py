@@ -7,7 +7,14 @@ PostgreSQL would have chosen (:mod:`alembic_safe.fix.names`).
 
 from __future__ import annotations
 
-from alembic_safe.analysis.facts import ConstraintDef, ConstraintKind, CreateIndex, Relation
+from alembic_safe.analysis.facts import (
+    ConstraintDef,
+    ConstraintKind,
+    CreateIndex,
+    DropObject,
+    Relation,
+    StatementFacts,
+)
 from alembic_safe.fix import names
 from alembic_safe.fix.model import (
     AddColumn,
@@ -50,6 +57,20 @@ def index_drop(index: Relation) -> Fix:
     """DROP INDEX made concurrent (IF EXISTS: a re-run after a failure finds it gone)."""
     return Fix((DropIndex(index, if_exists=True),),
                summary="Drop the index concurrently, outside a transaction")
+
+
+def outside_transaction(stmt: StatementFacts) -> Fix | None:
+    """A concurrent index build or drop written inside a transaction: the same statement,
+    outside it (the only statements of that kind with a step form; None for others)."""
+    builds = [a for a in stmt.actions if isinstance(a, CreateIndex) and a.table is not None]
+    drops = [a for a in stmt.actions if isinstance(a, DropObject) and a.object_kind == "index"
+             and a.table is not None]
+    if len(builds) + len(drops) != 1 or len(stmt.actions) != 1:
+        return None
+    if builds:
+        return index_build(builds[0])
+    assert drops[0].table is not None
+    return index_drop(drops[0].table)
 
 
 def constraint_name(table: Relation, constraint: ConstraintDef) -> str:

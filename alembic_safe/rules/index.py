@@ -176,6 +176,7 @@ def concurrently_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
         message=f"{stmt.kind} cannot run inside a transaction block: PostgreSQL rejects it",
         help="Run it outside the transaction: after COMMIT in a .sql file, or in Alembic inside "
         "`with op.get_context().autocommit_block():`",
+        fix=fixes.outside_transaction(stmt),
     )
 
 

@@ -150,3 +150,22 @@ def test_type_rewrite_fix_is_an_expand_contract_alternative() -> None:
 
 def test_constraint_types_cover_pg18_not_null() -> None:
     assert ConstraintType.NOT_NULL.value == "NOT NULL"
+
+
+def test_a_concurrent_build_inside_a_transaction_moves_out_of_it() -> None:
+    fix = _fix("AS103", "CREATE INDEX CONCURRENTLY ix ON claims (status)")
+    (build,) = fix.steps
+    assert isinstance(build, BuildIndex) and not build.transactional
+    (drop,) = _fix("AS103", "DROP INDEX CONCURRENTLY ix").steps
+    assert isinstance(drop, DropIndex)
+
+
+def test_pg18_not_null_is_a_not_valid_constraint_then_its_validation() -> None:
+    from alembic_safe.analysis.facts import Relation
+    from alembic_safe.rules.fixes import set_not_null
+
+    steps = set_not_null(Relation("claims"), "region", 18).steps
+    assert [sql.statement(s) for s in steps[::2]] == [
+        "ALTER TABLE claims ADD CONSTRAINT claims_region_not_null NOT NULL region NOT VALID",
+        "ALTER TABLE claims VALIDATE CONSTRAINT claims_region_not_null",
+    ]
