@@ -22,3 +22,22 @@ def test_alembic_sets_the_plugin_up_at_import() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert plugin.PLUGIN_NAME in out
+
+
+def test_setting_up_registers_operations_renderers_and_the_comparator() -> None:
+    from alembic.autogenerate.render import renderers
+    from alembic.operations import Operations
+    from alembic.runtime.plugins import _all_plugins
+    from alembic.util import DispatchPriority
+
+    from alembic_safe.autogenerate import ops
+    from alembic_safe.autogenerate.compare import safe_forms
+
+    for name in ("validate_constraint", "add_constraint_using_index", "add_not_null_constraint",
+                 "preflight_unique", "preflight_not_null", "preflight_check"):
+        assert callable(getattr(Operations, name))
+    for op in (ops.AutocommitBlockOp, ops.NoteOp, ops.BackfillOp, ops.ValidateConstraintOp):
+        assert renderers.dispatch(op) is not None
+    registry = _all_plugins[plugin.PLUGIN_NAME].autogenerate_comparators._registry
+    assert registry[("autogenerate", "postgresql", DispatchPriority.LAST)] == [
+        (safe_forms.safe_forms, None)]

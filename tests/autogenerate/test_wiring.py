@@ -5,9 +5,11 @@ written for is the server's unless the project says otherwise."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
 from autogen_project import Project
 
 from alembic_safe.autogenerate.options import ProjectSettings, options, with_plugin
@@ -76,3 +78,24 @@ class Claim(Base):
     drift = project.alembic("check")
     assert drift.returncode != 0
     assert "New upgrade operations detected: [('add_index'" in drift.stdout
+
+
+def test_an_unexpected_error_stops_autogenerate_with_one_line(
+        pg_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic_safe.autogenerate import rewrite
+
+    def broken(self: object, top: object) -> object:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(rewrite.SafeForms, "rewrite", broken)
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE claims (id bigint PRIMARY KEY, status text)")
+    with pg_engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"autogenerate_plugins": with_plugin(None)})
+        with pytest.raises(CommandError) as failed:
+            compare_metadata(context, _metadata())
+    assert str(failed.value) == (
+        "alembic-safe could not write the safe forms (KeyError: 'boom'), a bug: run again with "
+        "ALEMBIC_SAFE_DEBUG=1 for the traceback, or leave the plugin out with "
+        "autogenerate_plugins=[..., '~alembic_safe']")

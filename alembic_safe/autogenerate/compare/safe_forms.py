@@ -10,9 +10,10 @@ The downgrade, which Alembic computes after the comparators, is put in place by
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
-from alembic.util import DispatchPriority, PriorityDispatchResult
+from alembic.util import CommandError, DispatchPriority, PriorityDispatchResult
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -20,9 +21,31 @@ if TYPE_CHECKING:
     from alembic.runtime.plugins import Plugin
 
 
+DEBUG_VARIABLE = "ALEMBIC_SAFE_DEBUG"
+
+
 def safe_forms(autogen_context: AutogenContext, upgrade_ops: UpgradeOps
                ) -> PriorityDispatchResult:
-    """Rewrite ``upgrade_ops`` into safe forms; prepare the matching safe downgrade."""
+    """Rewrite ``upgrade_ops`` into safe forms; prepare the matching safe downgrade. An
+    unexpected error stops autogenerate with one line (Alembic's ``FAILED:``) rather than
+    writing a revision that is not what it should be; ``ALEMBIC_SAFE_DEBUG=1`` shows it
+    whole."""
+    try:
+        return _safe_forms(autogen_context, upgrade_ops)
+    except CommandError:
+        raise
+    except Exception as exc:
+        if os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise CommandError(
+            f"alembic-safe could not write the safe forms ({type(exc).__name__}: {first}), a "
+            f"bug: run again with {DEBUG_VARIABLE}=1 for the traceback, or leave the plugin "
+            "out with autogenerate_plugins=[..., '~alembic_safe']") from None
+
+
+def _safe_forms(autogen_context: AutogenContext, upgrade_ops: UpgradeOps
+                ) -> PriorityDispatchResult:
     from alembic_safe.autogenerate import directives
     from alembic_safe.autogenerate.options import options
     from alembic_safe.autogenerate.rewrite import SafeForms, name_constraints
