@@ -47,7 +47,7 @@ def reuse(op: ops.MigrateOperation, step: model.Step) -> ops.MigrateOperation | 
                                            op.condition, schema=op.schema,
                                            **{**op.kw, "postgresql_not_valid": True})
     if isinstance(op, ops.CreateUniqueConstraintOp) and isinstance(step, model.BuildIndex):
-        dialect = {k: v for k, v in op.kw.items() if k.startswith("postgresql_")}
+        dialect = {k: v for k, v in op.kw.items() if k.startswith("postgresql_") and v}
         return ops.CreateIndexOp(conv(step.name), op.table_name, list(op.columns),
                                  schema=op.schema, unique=True, postgresql_concurrently=True,
                                  **dialect)

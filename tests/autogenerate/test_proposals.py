@@ -61,3 +61,27 @@ def test_nothing_to_make_safe_leaves_alembics_proposal_as_it_is(pg_url: str) -> 
     assert "autocommit_block" not in proposal.upgrade
     assert "alembic-safe" not in proposal.upgrade
     assert "op.create_index(op.f('ix_new_x'), 'new', ['x'], unique=False)" in proposal.upgrade
+
+
+def test_the_downgrade_adds_back_what_the_upgrade_drops_in_safe_forms(pg_url: str) -> None:
+    setup = ["CREATE TABLE users (id bigint PRIMARY KEY)",
+             "CREATE TABLE claims (id bigint PRIMARY KEY, code text NOT NULL, user_id bigint, "
+             "CONSTRAINT claims_code_key UNIQUE (code), "
+             "CONSTRAINT claims_user_fk FOREIGN KEY (user_id) REFERENCES users (id))"]
+    metadata = sa.MetaData()
+    sa.Table("users", metadata, sa.Column("id", sa.BigInteger, primary_key=True))
+    sa.Table("claims", metadata, sa.Column("id", sa.BigInteger, primary_key=True),
+             sa.Column("code", sa.Text, nullable=True), sa.Column("user_id", sa.BigInteger))
+    proposal = propose(pg_url, metadata, setup)
+    assert "autocommit_block" not in proposal.upgrade  # drops and DROP NOT NULL are quick
+    down = proposal.downgrade
+    for safe in ("op.create_foreign_key(op.f('claims_user_fk'), 'claims', 'users', ['user_id'], "
+                 "['id'], postgresql_not_valid=True)",
+                 "op.preflight_unique('claims', ['code'], protects='claims_code_key')",
+                 "op.create_index(op.f('claims_code_key'), 'claims', ['code'], unique=True, "
+                 "postgresql_concurrently=True)",
+                 "op.validate_constraint('claims_user_fk', 'claims')",
+                 "op.preflight_not_null('claims', 'code', protects="
+                 "'claims_code_not_null_check')",
+                 "op.add_constraint_using_index('claims_code_key', 'claims', 'claims_code_key')"):
+        assert safe in down, (safe, down)
