@@ -171,6 +171,8 @@ class SafeForms:
         self.checker = Checker(options.settings, context)
         self.keys = keys.Keys(options.default_schema)
         self.changed = False
+        #: tables the migration drops (keys): what else it does to them stays as proposed
+        self.dropped: set[str] = set()
 
     # ------------------------------------------------------------------ the whole migration
 

@@ -85,3 +85,16 @@ def test_the_downgrade_adds_back_what_the_upgrade_drops_in_safe_forms(pg_url: st
                  "'claims_code_not_null_check')",
                  "op.add_constraint_using_index('claims_code_key', 'claims', 'claims_code_key')"):
         assert safe in down, (safe, down)
+
+
+def test_a_new_not_null_column_without_a_constant_default_says_how_to_fill_it(
+        pg_url: str) -> None:
+    metadata = _claims(sa.Column("code", sa.String(20)), sa.Column("note", sa.Text),
+                       sa.Column("region", sa.Text, nullable=False, default=lambda: "eu"))
+    proposal = propose(pg_url, metadata, SETUP)
+    assert ("# The model gives no constant default: fill the existing rows before the NOT NULL"
+            in proposal.upgrade)
+    assert ("#     alembic_safe.backfill(op.get_bind(), table='claims', set='region = ...', "
+            "where='region IS NULL')") in proposal.upgrade
+    assert proposal.upgrade.splitlines()[-1] == (
+        "op.add_column('claims', sa.Column('region', sa.Text(), nullable=True))")
