@@ -200,3 +200,16 @@ def test_index_operations_render_as_alembic_runs_them() -> None:
     rendering = OperationSql()  # one renderer: its tables are made once and reused
     for operation in [*cases, *cases]:
         assert rendering.statements(operation) == [_offline(operation).strip()]
+
+
+def test_pg18_not_null_steps_become_operations() -> None:
+    from alembic_safe.analysis.facts import Relation
+    from alembic_safe.autogenerate.writers import step_op
+    from alembic_safe.rules.fixes import set_not_null
+
+    written = [step_op(step) for step in set_not_null(Relation("claims", "s"), "a", 18).steps]
+    assert _render(*(op for op in written if op is not None)) == (
+        "op.add_not_null_constraint('claims_a_not_null', 'claims', 'a', not_valid=True, "
+        "schema='s')\n"
+        "op.preflight_not_null('claims', 'a', schema='s', protects='claims_a_not_null')\n"
+        "op.validate_constraint('claims_a_not_null', 'claims', schema='s')")
