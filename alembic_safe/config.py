@@ -66,6 +66,9 @@ class Settings:
     #: a database whose data must be kept (production): downgrades are checked like upgrades.
     #: False (a development database): a downgrade may drop what its own upgrade created.
     protected: bool = True
+    #: autogenerate: renames of enum values, ``{"schema.type": {"old": "new"}}`` (a type of
+    #: the default schema may be named alone)
+    enum_renames: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def lock_timeout_ms(self) -> int:
@@ -101,6 +104,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "small_table_rows": (int,),
     "slow_statement_ms": (int,),
     "protected": (bool,),
+    "enum_renames": (dict,),
 }
 _DURATION_KEYS = (
     "lock_timeout", "statement_timeout", "long_statement_timeout", "lock_retry_backoff",
@@ -136,7 +140,18 @@ def _check_value(key: str, value: Any, origin: str) -> Any:
                     f"got {level!r}"
                 )
         value = dict(value)
+    elif key == "enum_renames":
+        value = _enum_renames(value, origin)
     return value
+
+
+def _enum_renames(value: dict[Any, Any], origin: str) -> dict[str, dict[str, str]]:
+    for name, renames in value.items():
+        if not isinstance(renames, dict) or not all(
+                isinstance(old, str) and isinstance(new, str) for old, new in renames.items()):
+            raise ConfigError(f"{origin}: enum_renames.{name} must map each old value to its "
+                              f"new value, e.g. {{open = \"pending\"}}; got {renames!r}")
+    return {str(name): dict(renames) for name, renames in value.items()}
 
 
 def _names(types: tuple[type, ...]) -> str:

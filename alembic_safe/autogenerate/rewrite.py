@@ -21,7 +21,7 @@ from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis import facts as f
 from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, Relation, StatementFacts
 from alembic_safe.analysis.names import qualified_key as names_key
-from alembic_safe.autogenerate import keys, writers
+from alembic_safe.autogenerate import allow, keys, writers
 from alembic_safe.autogenerate import ops as safe_ops
 from alembic_safe.autogenerate.offline import operation_sql
 from alembic_safe.autogenerate.options import Options
@@ -228,7 +228,9 @@ class SafeForms:
                 self.known.declare([declared], self.options.default_schema)
             stmts = [stmt for text in statements
                      for stmt in self.analyzer.feed(text, in_transaction=inside)]
-            findings = [finding for stmt in stmts for finding in self.checker.check(stmt)]
+            findings = [finding for stmt in stmts
+                        for finding in self.checker.check(stmt, allow.optouts_of(op))
+                        if not allow.settled(op, finding)]
             checked.append((part, stmts, findings))
         if self._doomed(op, group) or not any(self._fixed(found) or self._unfixed(found)
                                               for _, _, found in checked):

@@ -149,7 +149,7 @@ def _lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bo
             known.declare(item.existing_types, context.default_schema)
             for stmt in analyzer.feed(item.sql, in_transaction=item.in_transaction,
                                       line=item.line):
-                result.findings += checker.check(stmt)
+                result.findings += checker.check(stmt, item.optouts)
                 result.statements += 1
         result.findings += checker.finish()
     return result

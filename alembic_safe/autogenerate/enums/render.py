@@ -1,0 +1,80 @@
+"""How autogenerate writes the enum operations into a migration script (Alembic's
+``renderers`` dispatcher; names and values written with ``repr()``, valid Python whatever they
+hold)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+from alembic.autogenerate.render import render_op, renderers
+
+from alembic_safe.autogenerate.enums import ops
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+
+_WIDTH = 90
+
+
+def _call(autogen_context: AutogenContext, name: str, *args: Any, **kwargs: Any) -> str:
+    """``op.name(args..., key=value...)``; keyword arguments that are None or False are left
+    out."""
+    prefix = str(autogen_context.opts.get("alembic_module_prefix") or "")
+    parts = [repr(arg) for arg in args]
+    parts += [f"{key}={value!r}" for key, value in kwargs.items()
+              if value is not None and value is not False]
+    return f"{prefix}{name}({', '.join(parts)})"
+
+
+@renderers.dispatch_for(ops.CreateEnumTypeOp)
+def _create(autogen_context: AutogenContext, op: ops.CreateEnumTypeOp) -> str:
+    return _call(autogen_context, "create_enum_type", op.type_name, op.values, schema=op.schema)
+
+
+@renderers.dispatch_for(ops.DropEnumTypeOp)
+def _drop(autogen_context: AutogenContext, op: ops.DropEnumTypeOp) -> str:
+    return _call(autogen_context, "drop_enum_type", op.type_name, schema=op.schema)
+
+
+@renderers.dispatch_for(ops.AddEnumValueOp)
+def _add_value(autogen_context: AutogenContext, op: ops.AddEnumValueOp) -> str:
+    return _call(autogen_context, "add_enum_value", op.type_name, op.value, before=op.before,
+                 after=op.after, schema=op.schema)
+
+
+@renderers.dispatch_for(ops.RenameEnumValueOp)
+def _rename_value(autogen_context: AutogenContext, op: ops.RenameEnumValueOp) -> str:
+    return _call(autogen_context, "rename_enum_value", op.type_name, op.old_value,
+                 op.new_value, schema=op.schema)
+
+
+@renderers.dispatch_for(ops.RenameEnumTypeOp)
+def _rename_type(autogen_context: AutogenContext, op: ops.RenameEnumTypeOp) -> str:
+    return _call(autogen_context, "rename_enum_type", op.type_name, op.new_name,
+                 schema=op.schema)
+
+
+@renderers.dispatch_for(ops.ConvertEnumColumnsOp)
+def _convert(autogen_context: AutogenContext, op: ops.ConvertEnumColumnsOp) -> str:
+    return _call(autogen_context, "convert_enum_columns", op.table_name, op.columns,
+                 op.type_name, schema=op.schema, type_schema=op.type_schema,
+                 arrays=op.arrays or None, defaults=op.defaults or None)
+
+
+@renderers.dispatch_for(ops.EnumSwapOp)
+def _swap(autogen_context: AutogenContext, op: ops.EnumSwapOp) -> list[str]:
+    return [line for child in op.ops for line in render_op(autogen_context, child)]
+
+
+@renderers.dispatch_for(ops.ValuesStayOp)
+def _values_stay(autogen_context: AutogenContext, op: ops.ValuesStayOp) -> list[str]:
+    if not op.downgrade:
+        return []
+    name = f"{op.schema}.{op.type_name}" if op.schema else op.type_name
+    values = ", ".join(repr(value) for value in op.values)
+    text = (f"alembic-safe: the downgrade leaves {values} in enum {name}: removing a value "
+            "recreates the type and rewrites every column that uses it, and rows may hold it "
+            "by now; the older application never writes it.")
+    # a statement after the comments: a body of comments alone is not valid Python
+    return [f"# {line}" for line in textwrap.wrap(text, _WIDTH)] + ["pass"]
