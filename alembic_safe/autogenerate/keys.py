@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import singledispatch
+from functools import lru_cache, singledispatch
 
 from pglast.parser import ParseError
 
@@ -49,6 +49,28 @@ def _covers(a: Key, b: Key) -> bool:
 def _overlap(left: Iterable[Key], right: Iterable[Key]) -> bool:
     right = tuple(right)
     return any(_covers(a, b) for a in left for b in right)
+
+
+@lru_cache(maxsize=1024)
+def named_type(type_sql: str) -> facts.Relation | None:
+    """The type a column type names, as SQL prints it (``billing.claim_status``,
+    ``claim_status[]``): what a column of it needs to exist first (an enum created in the same
+    migration). None when it does not parse."""
+    try:
+        parsed = tree.parse(f"SELECT NULL::{type_sql}")
+    except ParseError:
+        return None
+    for tag, node in tree.walk(parsed[0][:2]):
+        if tag == "TypeName":
+            name = tree.strings(node.get("names"))
+            return facts.Relation(name[-1], name[-2] if len(name) > 1 else None) if name \
+                else None
+    return None
+
+
+#: what a RENAME makes exist under its new name, besides taking the old one
+_RENAMED_RELATIONS = frozenset({"table", "type", "domain", "view", "materialized view",
+                                "sequence", "foreign table"})
 
 
 def referenced_columns(sql: str) -> tuple[str, ...]:
@@ -106,6 +128,12 @@ class Keys:
         """An index named in a statement on ``table``: it lives in the table's schema."""
         return self.index(facts.Relation(name, table.schema))
 
+    def types(self, *type_sql: str) -> frozenset[Key]:
+        """The types columns of these SQL types need (an enum, a domain): keyed like
+        relations, as CREATE TYPE and DROP TYPE write them."""
+        named = (named_type(sql) for sql in type_sql if sql)
+        return frozenset(self.table(rel) for rel in named if rel is not None)
+
     # ------------------------------------------------------------------ analyzed statements
 
     def of_statement(self, stmt: facts.StatementFacts) -> Access:
@@ -130,13 +158,17 @@ class Keys:
         if isinstance(action, facts.DropObject) and action.object_kind == "index":
             return Access(writes=frozenset({self.index(table)}))
         if isinstance(action, facts.AddColumn):
-            return Access(frozenset({self.exists(table)}),
+            return Access(frozenset({self.exists(table)}) | self.types(action.column.type_sql),
                           frozenset({self.column(table, action.column.name)}))
+        if isinstance(action, facts.CreateTable):
+            return Access(self.types(*(c.type_sql for c in action.columns)),
+                          frozenset({self.table(table)}))
         if isinstance(action, facts.DropColumn):
             return Access(writes=frozenset({self.column(table, action.column)}))
         if isinstance(action, facts.AlterColumnType):
-            return Access(writes=frozenset({self.column(table, action.column, "type"),
-                                            self.column(table, action.column, "values")}))
+            return Access(self.types(action.new_type_sql),
+                          frozenset({self.column(table, action.column, "type"),
+                                     self.column(table, action.column, "values")}))
         if isinstance(action, (facts.SetNotNull, facts.DropNotNull)):
             return Access(frozenset({self.column(table, action.column, "values")}),
                           frozenset({self.column(table, action.column, "nullable")}))
@@ -146,6 +178,9 @@ class Keys:
             return self._constraint(table, action.constraint)
         if isinstance(action, (facts.ValidateConstraint, facts.DropConstraint)):
             return Access(writes=frozenset({self.constraint(table, action.name)}))
+        if isinstance(action, facts.Rename) and action.object_kind in _RENAMED_RELATIONS:
+            renamed = facts.Relation(action.new_name, table.schema)
+            return Access(writes=frozenset({self.table(table), self.table(renamed)}))
         if isinstance(action, facts.OtherStatement) and action.command == "COMMENT":
             return Access(writes=frozenset({(*self.table(table), "comment")}))
         return Access(writes=frozenset({self.table(table)}))

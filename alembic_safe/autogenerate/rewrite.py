@@ -126,7 +126,11 @@ def _rerunnable(stmts: list[StatementFacts]) -> bool:
 
 
 def _rerunnable_form(op: ops.MigrateOperation) -> ops.MigrateOperation | None:
-    """``op`` with IF [NOT] EXISTS, when Alembic has that form."""
+    """``op`` with IF [NOT] EXISTS, when Alembic has that form (or the operation gives its
+    own ``rerunnable_form()``)."""
+    own = getattr(op, "rerunnable_form", None)
+    if callable(own):
+        return own()  # type: ignore[no-any-return]
     if isinstance(op, ops.AddColumnOp):
         return ops.AddColumnOp(op.table_name, op.column, schema=op.schema, if_not_exists=True,
                                **op.kw)

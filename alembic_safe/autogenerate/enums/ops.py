@@ -34,19 +34,27 @@ class _EnumOp(MigrateOperation):
 class CreateEnumTypeOp(_EnumOp):
     """``CREATE TYPE ... AS ENUM (...)``."""
 
-    def __init__(self, type_name: str, values: Sequence[str], *,
-                 schema: str | None = None) -> None:
+    def __init__(self, type_name: str, values: Sequence[str], *, schema: str | None = None,
+                 if_not_exists: bool = False) -> None:
         super().__init__(type_name, schema=schema)
         self.values = list(values)
+        #: pass over it when a type of that name exists (checked in the catalog first; a
+        #: second run after a failure): PostgreSQL has no CREATE TYPE IF NOT EXISTS
+        self.if_not_exists = if_not_exists
 
     @classmethod
     def create_enum_type(cls, operations: Operations, type_name: str, values: Sequence[str],
-                         *, schema: str | None = None) -> None:
-        """Create the enum type ``type_name`` with ``values``, in this order."""
-        operations.invoke(cls(type_name, values, schema=schema))
+                         *, schema: str | None = None, if_not_exists: bool = False) -> None:
+        """Create the enum type ``type_name`` with ``values``, in this order
+        (``if_not_exists``: nothing happens when a type of that name exists)."""
+        operations.invoke(cls(type_name, values, schema=schema, if_not_exists=if_not_exists))
 
     def statements(self) -> list[str]:
         return [sql.create_type(self.type_name, self.values, self.schema)]
+
+    def rerunnable_form(self) -> CreateEnumTypeOp:
+        return CreateEnumTypeOp(self.type_name, self.values, schema=self.schema,
+                                if_not_exists=True)
 
     def reverse(self) -> DropEnumTypeOp:
         return DropEnumTypeOp(self.type_name, schema=self.schema, values=self.values)

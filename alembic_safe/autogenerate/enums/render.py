@@ -29,7 +29,8 @@ def _call(autogen_context: AutogenContext, name: str, *args: Any, **kwargs: Any)
 
 @renderers.dispatch_for(ops.CreateEnumTypeOp)
 def _create(autogen_context: AutogenContext, op: ops.CreateEnumTypeOp) -> str:
-    return _call(autogen_context, "create_enum_type", op.type_name, op.values, schema=op.schema)
+    return _call(autogen_context, "create_enum_type", op.type_name, op.values, schema=op.schema,
+                 if_not_exists=op.if_not_exists)
 
 
 @renderers.dispatch_for(ops.DropEnumTypeOp)

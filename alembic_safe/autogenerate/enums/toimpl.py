@@ -5,12 +5,26 @@ offline)."""
 from __future__ import annotations
 
 from alembic.operations import Operations
+from sqlalchemy import text
 
 from alembic_safe.autogenerate.enums import ops
 from alembic_safe.autogenerate.toimpl import _execute
 
+_TYPE_EXISTS = ("SELECT FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "WHERE t.typname = :name AND n.nspname = coalesce(CAST(:schema AS text), current_schema())")
+
 
 @Operations.implementation_for(ops.CreateEnumTypeOp)
+def create(operations: Operations, operation: ops.CreateEnumTypeOp) -> None:
+    context = operations.migration_context
+    if operation.if_not_exists and not context.as_sql:
+        found = context.connection.execute(  # type: ignore[union-attr]
+            text(_TYPE_EXISTS), {"name": operation.type_name, "schema": operation.schema})
+        if found.first() is not None:
+            return
+    run(operations, operation)
+
+
 @Operations.implementation_for(ops.DropEnumTypeOp)
 @Operations.implementation_for(ops.AddEnumValueOp)
 @Operations.implementation_for(ops.RenameEnumValueOp)
