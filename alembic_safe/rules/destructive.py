@@ -233,7 +233,7 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
                 'op.execute("ALTER TYPE claim_status ADD VALUE IF NOT EXISTS \'pending\'")'),
     seen_in=("strong_migrations rename_enum_value",),
 )
-def rename_enum_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+def rename_enum_type_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     renamed = {
         (action.table, *action.rename_value): None
         for action in actions(stmt, AlterEnum, existing=False)

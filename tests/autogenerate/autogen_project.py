@@ -159,9 +159,11 @@ class Project:
         return self.rows(query)[0][0]
 
 
-def make_project(root: Path, url: str) -> Project:
+def make_project(root: Path, url: str, *, env_imports: tuple[str, ...] = ()) -> Project:
+    """``env_imports``: modules env.py imports first (another autogenerate plugin)."""
     (root / "migrations" / "versions").mkdir(parents=True)
-    (root / "migrations" / "env.py").write_text(ENV_PY)
+    (root / "migrations" / "env.py").write_text(
+        "".join(f"import {name}\n" for name in env_imports) + ENV_PY)
     template = Path(alembic.__file__).parent / "templates" / "generic" / "script.py.mako"
     shutil.copy(template, root / "migrations" / "script.py.mako")
     (root / "alembic.ini").write_text(INI)

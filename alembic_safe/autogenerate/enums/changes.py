@@ -79,6 +79,10 @@ class EnumChanges:
             elif changes.additions:
                 additions.append((entry, changes))
         first += self._swaps(swaps)
+        # the downgrade's notes on values that stay come last in it
+        first[:0] = [ops.ValuesStayOp(entry.name, [a.value for a in changes.additions],
+                                      schema=self._schema(entry.schema))
+                     for entry, changes in additions]
         first += self._additions(additions)
         creates = self._creates(top)
         drops = self._drops(top)
@@ -99,7 +103,7 @@ class EnumChanges:
         schema = self._schema(entry.schema)
         asked = "; ".join(entry.sources(dict(changes.renames)))
         return AllowOp([RENAME_RULE], f"asked for by {asked}", [
-            ops.RenameEnumValueOp(entry.name, old, new, schema=schema)
+            ops.RenameEnumTypeValueOp(entry.name, old, new, schema=schema)
             for old, new in changes.renames])
 
     def _additions(self, additions: list[tuple[DeclaredEnum, ValuePlan]]
@@ -108,17 +112,11 @@ class EnumChanges:
         be used before it commits (a default, a CHECK or a data migration using it would
         fail), PostgreSQL 11 refuses it there, and ``IF NOT EXISTS`` makes a second run after
         a failure pass over it."""
-        if not additions:
-            return []
-        notes: list[MigrateOperation] = []
-        added: list[MigrateOperation] = []
-        for entry, changes in additions:
-            schema = self._schema(entry.schema)
-            notes.append(ops.ValuesStayOp(entry.name, [a.value for a in changes.additions],
-                                          schema=schema))
-            added += [ops.AddEnumValueOp(entry.name, a.value, before=a.before, after=a.after,
-                                         schema=schema) for a in changes.additions]
-        return [*notes, safe_ops.AutocommitBlockOp(added)]
+        added: list[MigrateOperation] = [
+            ops.AddEnumTypeValueOp(entry.name, a.value, before=a.before, after=a.after,
+                                   schema=self._schema(entry.schema))
+            for entry, changes in additions for a in changes.additions]
+        return [safe_ops.AutocommitBlockOp(added)] if added else []
 
     def _swaps(self, swaps: list[tuple[DeclaredEnum, ValuePlan]]) -> list[MigrateOperation]:
         if not swaps:

@@ -1,6 +1,6 @@
 """alembic-safe's enum operations, in Alembic's operation model.
 
-Each is registered on :class:`~alembic.operations.Operations` (``op.add_enum_value(...)``
+Each is registered on :class:`~alembic.operations.Operations` (``op.add_enum_type_value(...)``
 works in any script once alembic-safe is installed), with a renderer (:mod:`.render`), an
 implementation (:mod:`.toimpl`), ``reverse()`` and ``to_diff_tuple()`` (``alembic check``
 lists enum drift). Their SQL comes from :mod:`.sql`. Names are Alembic's: ``schema`` None is
@@ -91,21 +91,21 @@ class DropEnumTypeOp(_EnumOp):
         return ("remove_enum", self.schema, self.type_name)
 
 
-@Operations.register_operation("add_enum_value")
-class AddEnumValueOp(_EnumOp):
+@Operations.register_operation("add_enum_type_value")
+class AddEnumTypeValueOp(_EnumOp):
     """``ALTER TYPE ... ADD VALUE IF NOT EXISTS ... BEFORE/AFTER``: no row is touched."""
 
     def __init__(self, type_name: str, value: str, *, before: str | None = None,
                  after: str | None = None, schema: str | None = None) -> None:
         super().__init__(type_name, schema=schema)
         if before is not None and after is not None:
-            raise ValueError("add_enum_value takes before= or after=, not both")
+            raise ValueError("add_enum_type_value takes before= or after=, not both")
         self.value = value
         self.before = before
         self.after = after
 
     @classmethod
-    def add_enum_value(cls, operations: Operations, type_name: str, value: str, *,
+    def add_enum_type_value(cls, operations: Operations, type_name: str, value: str, *,
                        before: str | None = None, after: str | None = None,
                        schema: str | None = None) -> None:
         """Add ``value`` to the enum ``type_name``, before or after an existing value (at the
@@ -123,11 +123,11 @@ class AddEnumValueOp(_EnumOp):
         return NoteOp(())
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
-        return ("add_enum_value", self.schema, self.type_name, self.value)
+        return ("add_enum_type_value", self.schema, self.type_name, self.value)
 
 
-@Operations.register_operation("rename_enum_value")
-class RenameEnumValueOp(_EnumOp):
+@Operations.register_operation("rename_enum_type_value")
+class RenameEnumTypeValueOp(_EnumOp):
     """``ALTER TYPE ... RENAME VALUE`` (PostgreSQL 10+): no row is touched, but code still
     using the old value breaks."""
 
@@ -138,7 +138,7 @@ class RenameEnumValueOp(_EnumOp):
         self.new_value = new_value
 
     @classmethod
-    def rename_enum_value(cls, operations: Operations, type_name: str, old_value: str,
+    def rename_enum_type_value(cls, operations: Operations, type_name: str, old_value: str,
                           new_value: str, *, schema: str | None = None) -> None:
         """Rename the value ``old_value`` of the enum ``type_name`` to ``new_value``."""
         operations.invoke(cls(type_name, old_value, new_value, schema=schema))
@@ -146,12 +146,12 @@ class RenameEnumValueOp(_EnumOp):
     def statements(self) -> list[str]:
         return [sql.rename_value(self.type_name, self.old_value, self.new_value, self.schema)]
 
-    def reverse(self) -> RenameEnumValueOp:
-        return RenameEnumValueOp(self.type_name, self.new_value, self.old_value,
+    def reverse(self) -> RenameEnumTypeValueOp:
+        return RenameEnumTypeValueOp(self.type_name, self.new_value, self.old_value,
                                  schema=self.schema)
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
-        return ("rename_enum_value", self.schema, self.type_name, self.old_value,
+        return ("rename_enum_type_value", self.schema, self.type_name, self.old_value,
                 self.new_value)
 
 

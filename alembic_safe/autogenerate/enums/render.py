@@ -38,15 +38,15 @@ def _drop(autogen_context: AutogenContext, op: ops.DropEnumTypeOp) -> str:
     return _call(autogen_context, "drop_enum_type", op.type_name, schema=op.schema)
 
 
-@renderers.dispatch_for(ops.AddEnumValueOp)
-def _add_value(autogen_context: AutogenContext, op: ops.AddEnumValueOp) -> str:
-    return _call(autogen_context, "add_enum_value", op.type_name, op.value, before=op.before,
+@renderers.dispatch_for(ops.AddEnumTypeValueOp)
+def _add_value(autogen_context: AutogenContext, op: ops.AddEnumTypeValueOp) -> str:
+    return _call(autogen_context, "add_enum_type_value", op.type_name, op.value, before=op.before,
                  after=op.after, schema=op.schema)
 
 
-@renderers.dispatch_for(ops.RenameEnumValueOp)
-def _rename_value(autogen_context: AutogenContext, op: ops.RenameEnumValueOp) -> str:
-    return _call(autogen_context, "rename_enum_value", op.type_name, op.old_value,
+@renderers.dispatch_for(ops.RenameEnumTypeValueOp)
+def _rename_value(autogen_context: AutogenContext, op: ops.RenameEnumTypeValueOp) -> str:
+    return _call(autogen_context, "rename_enum_type_value", op.type_name, op.old_value,
                  op.new_value, schema=op.schema)
 
 

@@ -11,7 +11,8 @@ from alembic_safe.autogenerate.enums import ops
 from alembic_safe.autogenerate.toimpl import _execute
 
 _TYPE_EXISTS = ("SELECT FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-                "WHERE t.typname = :name AND n.nspname = coalesce(CAST(:schema AS text), current_schema())")
+                "WHERE t.typname = :name "
+                "AND n.nspname = coalesce(CAST(:schema AS text), current_schema())")
 
 
 @Operations.implementation_for(ops.CreateEnumTypeOp)
@@ -26,8 +27,8 @@ def create(operations: Operations, operation: ops.CreateEnumTypeOp) -> None:
 
 
 @Operations.implementation_for(ops.DropEnumTypeOp)
-@Operations.implementation_for(ops.AddEnumValueOp)
-@Operations.implementation_for(ops.RenameEnumValueOp)
+@Operations.implementation_for(ops.AddEnumTypeValueOp)
+@Operations.implementation_for(ops.RenameEnumTypeValueOp)
 @Operations.implementation_for(ops.RenameEnumTypeOp)
 @Operations.implementation_for(ops.ConvertEnumColumnsOp)
 def run(operations: Operations, operation: ops._EnumOp | ops.ConvertEnumColumnsOp) -> None:
