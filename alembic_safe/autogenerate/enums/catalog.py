@@ -69,7 +69,10 @@ WITH type_ids AS (
     SELECT t.typarray, t.oid FROM pg_type t
     WHERE t.oid = ANY(CAST(:oids AS oid[])) AND t.typarray <> 0
 )
-SELECT ti.enum_oid, pg_describe_object(d.classid, d.objid, d.objsubid)
+SELECT ti.enum_oid, CASE WHEN d.classid = 'pg_rewrite'::regclass
+    THEN pg_describe_object('pg_class'::regclass,
+                            (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid), 0)
+    ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END
 FROM type_ids ti
 JOIN pg_depend d ON d.refclassid = 'pg_type'::regclass AND d.refobjid = ti.type_id
 WHERE d.deptype = 'n'

@@ -250,7 +250,9 @@ class EnumSwapOp(OpContainer):
     """The steps of one type swap, written one after the other (its note first, in the
     upgrade and in the downgrade's swap back)."""
 
-    noted_rules = ConvertEnumColumnsOp.noted_rules
+    #: its note flags the rewrites (AS205) and, with several tables, the locks held until the
+    #: end of the swap's one transaction (AS810)
+    noted_rules = frozenset({"AS205", "AS810"})
 
     def reverse(self) -> EnumSwapOp:
         note, *steps = self.ops

@@ -120,13 +120,17 @@ class Swap:
             if self.plan.reordered:
                 changes.append("changes the order of its values")
             change = " and ".join(changes)
+        rules = '"AS205"' if len(tables) < 2 else '"AS205", "AS810"'
+        locks = "" if len(tables) < 2 else (
+            ", one after the other in one transaction (each stays locked until it ends: "
+            "AS810)")
         text = [
             f"alembic-safe AS205: enum {self._label()} {change}. PostgreSQL cannot remove or "
             "reorder enum values, so the type is swapped: a new type, every column converted "
             "to it, the old type dropped and the new one renamed. Converting rewrites "
-            f"{', '.join(tables) or 'no table'} under ACCESS EXCLUSIVE: the runtime guard "
-            "stops it until you decide. Run it when the rewrite is acceptable, inside "
-            'alembic_safe.allow("AS205", reason=...), or keep the values in the model: an '
+            f"{', '.join(tables) or 'no table'} under ACCESS EXCLUSIVE{locks}: the runtime "
+            "guard stops it until you decide. Run it when the rewrite is acceptable, inside "
+            f"alembic_safe.allow({rules}, reason=...), or keep the values in the model: an "
             "unused value costs nothing."]
         if self.plan.removed and not undo:
             text.append("Rows that still hold a removed value stop the migration before the "
