@@ -130,4 +130,4 @@ def test_what_the_swap_cannot_carry_is_named_in_its_note(project: Project) -> No
     script = project.autogenerate("no archived")
     assert ("# The swap fails while these use the type: function is_open(claim_status); "
             "view open_claims.\n# Drop them before it and create them again after (in this "
-            "migration, with op.execute).") in script
+            "migration, with op.execute).") in body(script)
