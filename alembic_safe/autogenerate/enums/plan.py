@@ -58,7 +58,7 @@ def ordered_renames(current: Sequence[str], wanted: Sequence[str], hints: Mappin
         if new not in wanted:
             raise PlanError(f"renames {old!r} to {new!r}, but the model's values do not "
                             f"include {new!r}")
-        if old in wanted:
+        if old in wanted and old not in pending.values():
             raise PlanError(f"renames {old!r} to {new!r}, but the model's values still "
                             f"include {old!r}")
     done: list[tuple[str, str]] = []
