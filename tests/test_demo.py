@@ -55,6 +55,11 @@ def test_demo_runs_every_step() -> None:
         "ok: alembic check fails on the unsafe pending migration",
         "Detected added column 'payers.phone'",
         "ok: alembic check fails on model drift (models.py restored)",
+        "== 9. alembic revision --autogenerate: an enum value added in the middle, in place",
+        "op.add_enum_type_value('claim_status', 'in_review', after='submitted')",
+        "ok: autogenerate added the value in place (ADD VALUE ... AFTER 'submitted')",
+        "ok: the runtime guard applied it unedited: claim_status is draft, submitted, "
+        "in_review, accepted, denied, paid",
         "Demo finished",
     ):
         assert line in output

@@ -76,6 +76,11 @@ def _project(context: MigrationContext) -> ProjectSettings:
     return ProjectSettings.load(start, {})
 
 
+def settings(context: MigrationContext) -> Settings:
+    """The project's settings for an autogenerate run on ``context`` (no version check)."""
+    return _project(context).settings
+
+
 def options(context: MigrationContext) -> Options:
     """The options of an autogenerate run on ``context`` (connected to the compared database).
 

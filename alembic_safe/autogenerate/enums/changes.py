@@ -16,7 +16,7 @@ from alembic_safe.autogenerate.enums.columns import EnumColumns
 from alembic_safe.autogenerate.enums.declared import DeclarationError, DeclaredEnum, declared
 from alembic_safe.autogenerate.enums.plan import PlanError, ValuePlan, plan
 from alembic_safe.autogenerate.enums.swap import Swap
-from alembic_safe.autogenerate.options import options
+from alembic_safe.autogenerate.options import settings
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -35,13 +35,12 @@ class EnumChanges:
     def __init__(self, autogen_context: AutogenContext, schemas: Iterable[str | None]) -> None:
         connection = autogen_context.connection
         assert connection is not None
-        chosen = options(autogen_context.migration_context)
+        chosen = settings(autogen_context.migration_context)
         self.connection = connection
-        self.default_schema = chosen.default_schema
-        self.scope = {chosen.default_schema if s is None else s for s in schemas}
+        self.default_schema = connection.dialect.default_schema_name or "public"
+        self.scope = {self.default_schema if s is None else s for s in schemas}
         try:
-            self.model = declared(autogen_context, self.default_schema,
-                                  chosen.settings.enum_renames)
+            self.model = declared(autogen_context, self.default_schema, chosen.enum_renames)
         except DeclarationError as exc:
             raise EnumError(str(exc)) from None
         self.database = catalog.read(connection)
