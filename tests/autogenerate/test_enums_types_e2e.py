@@ -158,3 +158,32 @@ class Claim(Base):
     project.upgrade()
     assert type_exists(project, "region")
     project.check()
+
+
+def test_a_text_column_turned_into_an_enum_gets_its_type_and_a_cast(project: Project) -> None:
+    project.models(CLAIMS.format(extra="    kind = mapped_column(sa.Text, nullable=True)\n"))
+    project.autogenerate("claims")
+    project.upgrade()
+    project.execute("INSERT INTO claims (payer, kind) SELECT 'p', (ARRAY['car', 'home'])"
+                    "[1 + mod(g, 2)] FROM generate_series(1, 1000) g")
+    project.models(CLAIMS.format(extra=KIND))
+    script = project.autogenerate("kind enum")
+    upgrade = body(script)
+    assert upgrade.startswith("op.create_enum_type('claim_kind', ['car', 'home', 'travel'])\n"
+                              "# alembic-safe AS205 alter-column-type: changing claims.kind "
+                              "from text to claim_kind")
+    assert upgrade.endswith("type_=postgresql.ENUM('car', 'home', 'travel', name='claim_kind', "
+                            "create_type=False),\n           existing_nullable=True,\n"
+                            "           postgresql_using='kind::text::claim_kind')")
+    assert body(script, "downgrade").endswith("type_=sa.TEXT(),\n           "
+                                              "existing_nullable=True)\n"
+                                              "op.drop_enum_type('claim_kind')")
+    refused = project.alembic("upgrade", "head")  # a rewrite: the user decides
+    assert refused.returncode != 0 and "AS205 alter-column-type" in refused.stdout
+    project.settings(ignore=["alter-column-type"])
+    project.upgrade()
+    assert counts(project, "claims", "kind") == {"car": 500, "home": 500}
+    project.check()
+    project.ok("downgrade", "-1")
+    assert counts(project, "claims", "kind") == {"car": 500, "home": 500}
+    assert not type_exists(project, "claim_kind")

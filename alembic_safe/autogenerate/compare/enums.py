@@ -10,10 +10,11 @@ autogenerate compares:
   alembic-safe (``create_type=False``);
 * a type no column uses any more is dropped after the last operation that stops using it;
 * values added in the model are added in place (``ADD VALUE ... BEFORE/AFTER``, in the model's
-  order), in an autocommit block when the server is older than PostgreSQL 12 or the migration
-  uses the value; values renamed by a hint are renamed in place, inside the runtime guard's
-  opt-out naming the hint; values removed or reordered need the type swap
-  (:mod:`..enums.swap`), which the runtime guard stops until the user decides.
+  order), in an autocommit block (a value added in a transaction cannot be used before it
+  commits; PostgreSQL 11 refuses it there); values renamed by a hint are renamed in place,
+  inside the runtime guard's opt-out naming the hint; values removed or reordered need the type
+  swap (:mod:`..enums.swap`), which the runtime guard stops until the user decides;
+* a type change of a column to an enum creates the type first and casts through text.
 
 The database's enums come from one catalog query (:mod:`..enums.catalog`). When
 alembic-postgresql-enum is imported as well, this comparator stands down: that plugin writes

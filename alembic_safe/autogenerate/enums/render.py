@@ -8,6 +8,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from alembic.autogenerate.render import render_op, renderers
+from alembic.operations import ops as alembic_ops
 
 from alembic_safe.autogenerate.enums import ops
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
 
 _WIDTH = 90
+#: Alembic's own renderer of ``op.alter_column``
+_plain_alter_column = renderers.dispatch(alembic_ops.AlterColumnOp)
 
 
 def _call(autogen_context: AutogenContext, name: str, *args: Any, **kwargs: Any) -> str:
@@ -25,6 +28,18 @@ def _call(autogen_context: AutogenContext, name: str, *args: Any, **kwargs: Any)
     parts += [f"{key}={value!r}" for key, value in kwargs.items()
               if value is not None and value is not False]
     return f"{prefix}{name}({', '.join(parts)})"
+
+
+@renderers.dispatch_for(alembic_ops.AlterColumnOp, replace=True)
+def _alter_column(autogen_context: AutogenContext, op: alembic_ops.AlterColumnOp) -> str:
+    """Alembic's ``op.alter_column(...)``, with ``postgresql_using=`` when the operation has
+    one (Alembic leaves it out, and a change to an enum type needs it: PostgreSQL has no cast
+    from text or another enum)."""
+    text = str(_plain_alter_column(autogen_context, op))
+    using = op.kw.get("postgresql_using")
+    if using is None or not text.endswith(")"):
+        return text
+    return f"{text[:-1]},\n{' ' * 11}postgresql_using={using!r})"
 
 
 @renderers.dispatch_for(ops.CreateEnumTypeOp)
