@@ -11,8 +11,9 @@ NULL, a unique constraint added, an index dropped and a NOT NULL column added wi
 autogenerate as ``alembic revision --autogenerate`` does (compare, then render the script
 body), in-process, once with Alembic's own comparators and once with alembic-safe's plugin
 added. Runs are interleaved after one untimed warm-up of each. Prints the median times, the
-ratio (goal: under 1.15x) and the catalog queries each run sent: the plugin sends none (it
-treats every table as populated and asks the server nothing), whatever the number of tables.
+ratio (goal: under 1.15x) and the catalog queries each run sent: the plugin sends one, the
+enum catalog (it treats every table as populated and asks the server nothing else), whatever
+the number of tables.
 The server is the embedded one, or the one ``DATABASE_URL`` names.
 """
 
