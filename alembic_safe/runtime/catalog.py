@@ -97,6 +97,10 @@ class LiveCatalog:
             self._read[key] = self._query(key)
         return self._read[key]
 
+    def forget(self, key: str) -> None:
+        """Read ``key`` again next time (a failed statement may have left it changed)."""
+        self._read.pop(key, None)
+
     def _query(self, key: str) -> RelationFacts | None:
         schemas, names = _candidates(key)
         rows = self._connection.query(_RELATION, (schemas, names))

@@ -28,9 +28,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.util import await_only
 
 Params = Sequence[Any] | Mapping[str, Any]
-SUPPORTED = ("psycopg (postgresql+psycopg://)",
-             "psycopg2 (postgresql+psycopg2:// or postgresql://)",
-             "asyncpg (postgresql+asyncpg://, through connection.run_sync)")
+SUPPORTED = "psycopg 3 (postgresql+psycopg://), psycopg2 (postgresql+psycopg2://) or asyncpg " \
+            "(postgresql+asyncpg://, with Alembic's async env.py template)"
 
 
 def sqlstate(exc: BaseException | None) -> str | None:
@@ -244,6 +243,11 @@ _DRIVERS: dict[str, type[DriverConnection]] = {
     driver.name: driver for driver in (_Psycopg, _Psycopg2, _Asyncpg)}
 
 
+def supported(dialect: Dialect) -> bool:
+    """Whether the driver layer works with ``dialect`` (PostgreSQL through a driver above)."""
+    return dialect.name == "postgresql" and dialect.driver in _DRIVERS
+
+
 def driver_for(connection: Connection) -> DriverConnection:
     """The driver layer of ``connection``; a ``CommandError`` (one line, no traceback)
     naming the database or the driver when the runtime guard cannot work with it."""
@@ -255,5 +259,5 @@ def driver_for(connection: Connection) -> DriverConnection:
     if driver is None:
         raise CommandError(
             f"alembic-safe: the runtime guard does not support the {dialect.driver} driver "
-            f"(postgresql+{dialect.driver}://); use {', '.join(SUPPORTED)}")
+            f"(postgresql+{dialect.driver}://); use {SUPPORTED}")
     return driver(connection)

@@ -81,14 +81,15 @@ class Wait:
     blockers: tuple[Blocker, ...]
 
     def describe(self) -> str:
-        """One sentence: the lock waited for and each blocking session."""
+        """What was waited for, in parentheses, and each blocking session."""
+        mode = _MODES.get(self.mode, self.mode)
         if self.locktype == "relation":
-            what = f"a {_MODES.get(self.mode, self.mode)} lock on {self.relation}"
+            what = f"{mode} lock requested"
         elif self.locktype in ("virtualxid", "transactionid"):
-            what = "other transactions to end"
+            what = "waiting for other transactions to end"
         else:
-            what = f"a {_MODES.get(self.mode, self.mode)} lock ({self.locktype})"
-        return f"it waited for {what}, held by " + "; ".join(
+            what = f"{mode} lock on a {self.locktype} requested"
+        return f"({what}), blocked by " + "; ".join(
             blocker.describe() for blocker in self.blockers)
 
 

@@ -26,12 +26,13 @@ _CONNECTION_LOST = ("08", "57P")
 _STARTED = "alembic_safe_started"
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Running:
     """A checked migration statement sent to the server."""
 
     begun: float
-    existing: list[CreateIndex]  # concurrent builds of a name taken before they ran
+    builds: list[CreateIndex]  # its concurrent index builds
+    existing: list[CreateIndex]  # those of a name taken before they ran
     tables: tuple[str, ...]  # the tables it locks, as written
 
 
@@ -70,11 +71,11 @@ def _lock_wait(running: _Running | None, wait: Wait | None,
     if wait is not None:
         seen = wait.describe()
     elif watcher is not None and watcher.problem is not None:
-        seen = (f"who held the lock is unknown: the lock watch could not connect "
-                f"({watcher.problem})")
+        seen = (f"(who held the lock is unknown: the lock watch could not connect: "
+                f"{watcher.problem})")
     else:
-        seen = "who held the lock was not seen (look in pg_locks and pg_stat_activity)"
-    return f"{table}: {seen}" if table else seen
+        seen = "(who held the lock was not seen: look in pg_locks and pg_stat_activity)"
+    return f"{table or 'the table'} {seen}"
 
 
 def install(guard: Guard, connection: Connection) -> None:
@@ -105,20 +106,25 @@ def install(guard: Guard, connection: Connection) -> None:
                             catalog=lambda: LiveCatalog(driver, checks))
         if facts is None:
             return
+        # the timeouts first: the re-run checks and the recovery's DROP INDEX CONCURRENTLY
+        # may wait for locks like the statement itself
+        session.ensure(driver, timeouts(guard.settings, facts[0] if facts else None,
+                                        in_transaction))
         reruns.prepare(conn, context, facts, driver, in_transaction, parameters, schema)
-        existing = existing_indexes(_concurrent_indexes(facts))
+        builds = _concurrent_indexes(facts)
+        existing = existing_indexes(builds)
+        running = _Running(time.monotonic(), builds, existing, _tables(facts))
+        conn.info[_STARTED] = running  # from here on, a failure is this statement's
+        if watcher is not None:
+            watcher.watch(driver.backend_pid())
         for action in existing:
             if not in_transaction and invalid_index_exists(driver, action.index or ""):
                 say(f"dropping the INVALID index {action.index} left by a failed concurrent "
                     "build, then building it again")
                 driver.execute(f"DROP INDEX CONCURRENTLY {_index_name(action)}")
-        session.ensure(driver, timeouts(guard.settings, facts[0] if facts else None,
-                                        in_transaction))
         if any(may_change_timeouts(stmt) for stmt in facts):
             session.forget()
-        conn.info[_STARTED] = _Running(time.monotonic(), existing, _tables(facts))
-        if watcher is not None:
-            watcher.watch(driver.backend_pid())
+        running.begun = time.monotonic()
 
     def after(conn: Connection, cursor: Any, statement: str, parameters: Any,
               context: Any, executemany: bool) -> None:
@@ -140,6 +146,10 @@ def install(guard: Guard, connection: Connection) -> None:
         conn = context.connection
         running: _Running | None = conn.info.pop(_STARTED, None) if conn is not None else None
         wait = watcher.seen() if watcher is not None and running is not None else None
+        live = guard.current.catalog if guard.current is not None else None
+        if running is not None and live is not None:
+            for action in running.builds:  # a failed concurrent build leaves an INVALID
+                live.forget(_index_key(action, schema))  # index: a retry must see it
         code = sqlstate(context.original_exception)
         located = guard.current
         where = f" in revision {located.script.revision}" if located else ""

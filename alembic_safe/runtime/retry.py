@@ -39,7 +39,8 @@ def _pause(guard: Guard, attempt: int, what: str, exc: LockTimeout) -> None:
 
 
 def _give_up(exc: LockTimeout, attempts: int) -> LockTimeout:
-    return LockTimeout(f"{exc} (gave up after {attempts} attempts)", detail=exc.detail)
+    return LockTimeout(f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})",
+                       detail=exc.detail)
 
 
 def _refusal_behind(exc: BaseException) -> Refused | None:

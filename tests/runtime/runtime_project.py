@@ -1,10 +1,11 @@
 """A throwaway Alembic project whose env.py uses alembic_safe.configure (as documented).
 
 ``make_project(root, url, driver=...)`` writes the env.py a user of that driver has:
-``psycopg`` (psycopg 3), ``psycopg2``, ``plain`` (a ``postgresql://`` URL, which SQLAlchemy 2
-runs on psycopg2) with Alembic's generic template, and ``asyncpg`` with Alembic's async
-template (``async_engine_from_config``, ``connection.run_sync``, ``asyncio.run``). The test's
-own queries (``scalar``, ``execute``) always go through psycopg 3.
+``psycopg`` (psycopg 3), ``psycopg2``, ``plain`` (a ``postgresql://`` URL: psycopg2 under
+SQLAlchemy 2.0, psycopg from 2.1 on) with Alembic's generic template; ``asyncpg`` and
+``psycopg-async`` (a ``postgresql+psycopg://`` URL given to an async engine) with Alembic's
+async template (``async_engine_from_config``, ``connection.run_sync``, ``asyncio.run``). The
+test's own queries (``scalar``, ``execute``) always go through psycopg 3.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import sqlalchemy as sa
 DRIVERS = ("psycopg", "psycopg2", "asyncpg")
 #: the SQLAlchemy URL scheme each driver's users write
 SCHEMES = {"psycopg": "postgresql+psycopg", "psycopg2": "postgresql+psycopg2",
-           "plain": "postgresql", "asyncpg": "postgresql+asyncpg"}
+           "plain": "postgresql", "asyncpg": "postgresql+asyncpg",
+           "psycopg-async": "postgresql+psycopg"}
+ASYNC = ("asyncpg", "psycopg-async")
 
 HEAD = '''
 import os
@@ -164,7 +167,7 @@ class Project:
 def make_project(root: Path, url: str, driver: str = "psycopg") -> Project:
     """An Alembic project on ``url`` whose env.py is written for ``driver``."""
     (root / "migrations" / "versions").mkdir(parents=True)
-    online = ASYNC_ONLINE if driver == "asyncpg" else SYNC_ONLINE
+    online = ASYNC_ONLINE if driver in ASYNC else SYNC_ONLINE
     (root / "migrations" / "env.py").write_text(HEAD + online + TAIL)
     (root / "migrations" / "script.py.mako").write_text("")
     (root / "alembic.ini").write_text(INI)
