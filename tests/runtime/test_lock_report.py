@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from lock_holder import APPLICATION, Holder
 from runtime_project import Project, driver_url
 
+from alembic_safe.runtime.lock_watch import side_connection_args
+
 ADD_COLUMN = 'op.add_column("users", sa.Column("age", sa.Integer()))'
 
 
@@ -52,3 +54,37 @@ def test_a_watch_that_cannot_connect_says_so_without_the_password(project: Proje
     assert ("lock_timeout (300ms) reached in revision a1 on users (who held the lock is "
             "unknown: the lock watch could not connect: ") in result.stderr
     assert "s3cret-pw" not in result.stderr
+
+
+def test_the_watch_connects_only_once_a_statement_runs_long(project: Project) -> None:
+    """Statements that end quickly never open the watch's connection; one that runs for a
+    while (a fifth of lock_timeout) opens it, once for the whole run."""
+    project.settings(lock_timeout='"500ms"')
+    # pg_stat_activity is read once per transaction unless its snapshot is cleared
+    count = ('op.get_bind().exec_driver_sql("SELECT pg_stat_clear_snapshot()"); '
+             'print("watch sessions:", op.get_bind().exec_driver_sql("SELECT count(*) FROM '
+             "pg_stat_activity WHERE application_name = 'alembic-safe lock watch'\").scalar())")
+    project.migration("a1", f"""
+        op.add_column("users", sa.Column("age", sa.Integer()))
+        {count}
+        op.execute("SELECT pg_sleep(0.4)")
+        {count}
+        op.execute("SELECT pg_sleep(0.4)")
+        {count}
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["watch sessions: 0", "watch sessions: 1",
+                                          "watch sessions: 1"]
+
+
+def test_side_connection_args_come_from_any_drivers_url() -> None:
+    url = sa.make_url("postgresql+asyncpg://app:p%40ss@db.internal:6432/billing"
+                      "?ssl=require&prepared_statement_cache_size=0")
+    assert side_connection_args(url) == {
+        "host": "db.internal", "port": 6432, "user": "app", "password": "p@ss",
+        "dbname": "billing", "sslmode": "require", "application_name": "alembic-safe lock watch",
+        "connect_timeout": 5, "autocommit": True}
+    sockets = sa.make_url("postgresql://app@/billing?host=/run/a&host=/run/b&sslmode=disable")
+    args = side_connection_args(sockets)
+    assert (args["host"], args["sslmode"]) == ("/run/a,/run/b", "disable")
