@@ -125,20 +125,23 @@ class LockWatcher:
         self._url = url
         self._delay = max(lock_timeout_ms / 5000, 0.02)
         self._poll = min(max(lock_timeout_ms / 10000, 0.02), 0.25)
+        self._idle_tick = min(self._delay, 0.5)
         self._lock = threading.Lock()
         self._watched: _Watched | None = None
-        self._thread: threading.Thread | None = None
-        self._connection: psycopg.Connection[Any] | None = None
+        # the running thread and the event that ends it
+        self._running: tuple[threading.Thread, threading.Event] | None = None
         self.problem: str | None = None  # why the side connection could not be used
 
     def watch(self, pid: int) -> None:
         """A statement starts on backend ``pid``."""
         with self._lock:
             self._watched = _Watched(pid, time.monotonic())
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="alembic-safe lock watch")
-                self._thread.start()
+            if self._running is None:
+                stop = threading.Event()
+                thread = threading.Thread(target=self._run, args=(stop,), daemon=True,
+                                          name="alembic-safe lock watch")
+                self._running = (thread, stop)
+                thread.start()
                 atexit.register(self.close)
 
     def seen(self) -> Wait | None:
@@ -148,57 +151,61 @@ class LockWatcher:
         return watched.wait if watched is not None else None
 
     def close(self) -> None:
-        """Stop the thread and close the side connection."""
+        """Stop the thread and let it close its connection."""
         with self._lock:
-            thread, self._thread, self._watched = self._thread, None, None
-        if thread is not None and thread is not threading.current_thread():
+            running, self._running, self._watched = self._running, None, None
+        if running is not None:
             atexit.unregister(self.close)
+            thread, stop = running
+            stop.set()
             thread.join(timeout=2)
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
+        """Sample the statement being watched once it has run for a while; end after
+        ``IDLE_EXIT_S`` without statements, or when ``stop`` is set."""
+        connection: psycopg.Connection[Any] | None = None
         idle_since = time.monotonic()
         try:
-            while True:
+            while not stop.is_set():
                 with self._lock:
-                    if self._thread is not threading.current_thread():
-                        return
                     watched = self._watched
                     if watched is None and time.monotonic() - idle_since > IDLE_EXIT_S:
-                        self._thread = None
+                        self._running = None
                         atexit.unregister(self.close)
                         return
                 if watched is None:
-                    time.sleep(self._delay)
+                    stop.wait(self._idle_tick)
                     continue
                 idle_since = time.monotonic()
                 wait_left = watched.since + self._delay - time.monotonic()
                 if wait_left > 0:
-                    time.sleep(min(wait_left, self._delay))
+                    stop.wait(min(wait_left, self._idle_tick))
                     continue
-                wait = self._sample(watched.pid)
+                connection, wait = self._sample(connection, watched.pid)
                 if wait is not None:  # an empty sample never hides an earlier one
                     watched.wait = wait
-                time.sleep(self._poll)
+                stop.wait(self._poll)
         finally:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            if connection is not None:
+                connection.close()
 
-    def _sample(self, pid: int) -> Wait | None:
-        """The lock backend ``pid`` waits for and its blockers (None: it does not wait)."""
+    def _sample(self, connection: psycopg.Connection[Any] | None,
+                pid: int) -> tuple[psycopg.Connection[Any] | None, Wait | None]:
+        """The side connection (opened on first use) and the lock backend ``pid`` waits
+        for with its blockers (None: it does not wait, or the connection failed)."""
         if self.problem is not None:
-            return None
+            return connection, None
         try:
-            if self._connection is None or self._connection.closed:
-                self._connection = psycopg.connect(**side_connection_args(self._url))
-            rows = self._connection.execute(_SAMPLE, (pid,)).fetchall()
+            if connection is None:
+                connection = psycopg.connect(**side_connection_args(self._url))
+            rows = connection.execute(_SAMPLE, (pid,)).fetchall()
         except psycopg.Error as exc:
             self.problem = " ".join(str(exc).split()) or type(exc).__name__
-            return None
+            return connection, None
         if not rows:
-            return None
+            return connection, None
         locktype, relation, mode = rows[0][:3]
-        return Wait(locktype, relation, mode, tuple(
+        return connection, Wait(locktype, relation, mode, tuple(
             Blocker(pid=row[3], application_name=row[4], user=row[5],
                     state=None if row[9] == _HIDDEN else row[6],
                     transaction_s=row[7], state_s=row[8],

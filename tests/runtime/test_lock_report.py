@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import time
+
+import psycopg
+import pytest
 import sqlalchemy as sa
 from lock_holder import APPLICATION, Holder
 from runtime_project import Project, driver_url
 
-from alembic_safe.runtime.lock_watch import side_connection_args
+from alembic_safe.runtime.lock_watch import LockWatcher, side_connection_args
 
 ADD_COLUMN = 'op.add_column("users", sa.Column("age", sa.Integer()))'
 
@@ -88,3 +92,30 @@ def test_side_connection_args_come_from_any_drivers_url() -> None:
     sockets = sa.make_url("postgresql://app@/billing?host=/run/a&host=/run/b&sslmode=disable")
     args = side_connection_args(sockets)
     assert (args["host"], args["sslmode"]) == ("/run/a,/run/b", "disable")
+
+
+def test_the_watch_samples_a_waiting_backend_and_closes(pg_url: str) -> None:
+    """In process: a session waits behind a lock; the watch names the holder while it waits,
+    and leaves no session behind once closed."""
+    conninfo = driver_url(pg_url, "plain")
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        admin.execute("CREATE TABLE t (v int)")
+        with Holder(conninfo, "LOCK TABLE t IN ACCESS SHARE MODE", release_after=None) as holder, \
+                psycopg.connect(conninfo) as waiter:
+            watcher = LockWatcher(sa.make_url(pg_url), lock_timeout_ms=500)
+            watcher.watch(waiter.info.backend_pid)
+            waiter.execute("SET lock_timeout = '500ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                waiter.execute("LOCK TABLE t")
+            wait = watcher.seen()
+            watcher.close()
+        assert wait is not None
+        assert (wait.locktype, wait.relation, wait.mode) == ("relation", "t",
+                                                             "AccessExclusiveLock")
+        assert [(b.pid, b.application_name, b.state) for b in wait.blockers] == [
+            (holder.pid, APPLICATION, "idle in transaction")]
+        deadline = time.monotonic() + 10  # a closed session's backend exits a moment later
+        while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                            "'alembic-safe lock watch'").fetchone() != (0,):
+            assert time.monotonic() < deadline, "the watch's session is still there"
+            time.sleep(0.05)
