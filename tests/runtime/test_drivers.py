@@ -220,7 +220,6 @@ def test_an_open_asyncpg_transaction_of_the_app_is_named_not_a_hang(users: Proje
             op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
     """)
     result = users.alembic("upgrade", "head", timeout=60)
-    print(result.stderr)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "lock_timeout (300ms) reached in revision a1 on users (waiting for other " \
@@ -244,3 +243,33 @@ def test_an_unsupported_driver_is_named_in_one_line(tmp_path: Path, pg_url: str)
                       "psycopg2 (postgresql+psycopg2://) or asyncpg (postgresql+asyncpg://, "
                       "with Alembic's async env.py template)"]
     assert project.version() is None
+
+
+def test_a_rerun_skips_what_an_earlier_run_built(users: Project) -> None:
+    """Re-run checks query the catalog and probe definitions on the migration's connection,
+    in a savepoint (transaction) and in a transaction of their own (autocommit block)."""
+    users.execute(
+        "ALTER TABLE users ADD COLUMN status varchar(20);"
+        # PostgreSQL stores both as ((status)::text = 'active'::text): the probe compares
+        "CREATE UNIQUE INDEX ix_users_active ON users (email) WHERE status = 'active';"
+        "ALTER TABLE users ADD CONSTRAINT ck_status CHECK (status = 'active') NOT VALID")
+    users.migration("a1", """
+        op.create_check_constraint("ck_status", "users", "status = 'active'",
+                                   postgresql_not_valid=True)
+        with op.get_context().autocommit_block():
+            op.create_index("ix_users_active", "users", ["email"], unique=True,
+                            postgresql_where=sa.text("status = 'active'"),
+                            postgresql_concurrently=True)
+            op.create_index("ix_users_status", "users", ["status"],
+                            postgresql_concurrently=True)
+    """)
+    result = users.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "alembic-safe: constraint ck_status on users already exists, identical: skipped " \
+        "(re-run)" in result.stderr
+    assert "alembic-safe: index ix_users_active already exists, valid and identical: " \
+        "skipped (re-run)" in result.stderr
+    assert users.scalar("SELECT indisvalid FROM pg_index "
+                        "WHERE indexrelid = 'ix_users_status'::regclass") is True
+    assert users.scalar("SELECT to_regclass('pg_temp.alembic_safe_probe')") is None
+    assert users.version() == "a1"
