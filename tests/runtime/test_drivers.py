@@ -52,6 +52,8 @@ op.create_foreign_key("fk_claims_account", "claims", "accounts", ["account_id"],
 """
 THIRD = """
 op.execute("ALTER TABLE claims VALIDATE CONSTRAINT fk_claims_account")
+"""
+ALLOWED = """
 with alembic_safe.allow("AS101", reason="accounts has two rows"):
     op.create_index("ix_accounts_email", "accounts", ["email"])
 """
@@ -98,7 +100,8 @@ def test_a_history_runs_dry_applies_is_refused_and_checked(
     project.migration("a1", FIRST)
     project.migration("b2", SECOND, down="a1")
     project.migration("c3", THIRD, down="b2")
-    refused = project.migration("d4", UNSAFE, down="c3")
+    project.migration("d4", ALLOWED, down="c3")
+    refused = project.migration("e5", UNSAFE, down="d4")
     project.models(MODELS)
 
     dry = project.alembic("-x", "alembic-safe-dry-run=1", "upgrade", "c3")
@@ -111,13 +114,18 @@ def test_a_history_runs_dry_applies_is_refused_and_checked(
     assert project.version() is None
     assert project.scalar("SELECT to_regtype('claim_status')") is None
 
-    result = project.alembic("upgrade", "head")
+    installed = project.alembic("upgrade", "c3")  # from an empty database: a fresh install
+    assert installed.returncode == 0, installed.stderr
+    assert "alembic-safe: fresh install:" in installed.stderr
+    assert project.version() == "c3"
+
+    result = project.alembic("upgrade", "head")  # tables with rows now: checked as usual
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert f"AS101 create-index-not-concurrent ({refused.resolve()}:12)" in result.stderr
     assert "AS101 (create-index-not-concurrent) allowed by allow(): accounts has two rows" \
         in result.stderr
-    assert project.version() == "c3"
+    assert project.version() == "d4"
     assert project.scalar("SELECT to_regclass('ix_claims_status')") is None
     assert project.scalar("SELECT string_agg(email, ',' ORDER BY id) FROM accounts") == \
         "a@example.com,b@example.com"
@@ -131,7 +139,7 @@ def test_a_history_runs_dry_applies_is_refused_and_checked(
     pending = project.alembic("check")
     assert pending.returncode != 0
     assert "Traceback" not in pending.stderr
-    assert "d4.py:12: AS101 create-index-not-concurrent" in pending.stderr
+    assert "e5.py:12: AS101 create-index-not-concurrent" in pending.stderr
     refused.unlink()
     clean = project.alembic("check")
     assert clean.returncode == 0, clean.stderr
