@@ -21,7 +21,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 RENDER_MODES = ("ops", "sql", "sql-files")
 SEVERITIES = ("error", "warning", "off")
-SUPPORTED_PG_VERSIONS = range(12, 18)
+#: the PostgreSQL majors alembic-safe knows; a newer live server is checked as NEWEST_PG
+OLDEST_PG = 12
+NEWEST_PG = 18
+SUPPORTED_PG_VERSIONS = range(OLDEST_PG, NEWEST_PG + 1)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$")
 _UNIT_MS = {
     "us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0,
@@ -121,7 +124,8 @@ def _check_value(key: str, value: Any, origin: str) -> Any:
             f"{origin}: render must be one of {', '.join(RENDER_MODES)}, got {value!r}"
         )
     elif key == "pg_version" and value not in SUPPORTED_PG_VERSIONS:
-        raise ConfigError(f"{origin}: pg_version must be 12 to 17, got {value}")
+        raise ConfigError(
+            f"{origin}: pg_version must be {OLDEST_PG} to {NEWEST_PG}, got {value}")
     elif key in ("lock_retries", "small_table_rows", "slow_statement_ms") and value < 0:
         raise ConfigError(f"{origin}: {key} must be 0 or more, got {value}")
     elif key in ("select", "extend_select", "ignore"):
