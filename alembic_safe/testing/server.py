@@ -69,6 +69,14 @@ class PostgresServer:
             self._version = int(str(row[0])) // 10000
         return self._version
 
+    @property
+    def full_version(self) -> str:
+        """The server's version as it reports it, e.g. ``18.4``."""
+        with self._connect() as connection:
+            row = connection.execute("SHOW server_version").fetchone()
+        assert row is not None
+        return str(row[0]).split()[0]
+
     def database_url(self, name: str) -> str:
         """SQLAlchemy URL of database ``name`` on this server."""
         return _render(self._url.set(database=name))
