@@ -53,6 +53,9 @@ class Settings:
     #: statement_timeout for statements that build or validate without blocking writes
     #: (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT): "0" means no limit.
     long_statement_timeout: str = "0"
+    #: transaction_timeout (PostgreSQL 17+) for migration transactions: "0" means no limit,
+    #: which also lifts a limit set for the role or the database
+    transaction_timeout: str = "0"
     lock_retries: int = 3
     lock_retry_backoff: str = "1s"
     drift_gate: bool = True
@@ -83,6 +86,10 @@ class Settings:
         return duration_ms(self.long_statement_timeout, "long_statement_timeout")
 
     @property
+    def transaction_timeout_ms(self) -> int:
+        return duration_ms(self.transaction_timeout, "transaction_timeout")
+
+    @property
     def lock_retry_backoff_ms(self) -> int:
         return duration_ms(self.lock_retry_backoff, "lock_retry_backoff")
 
@@ -92,6 +99,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
     "long_statement_timeout": (str, int),
+    "transaction_timeout": (str, int),
     "lock_retries": (int,),
     "lock_retry_backoff": (str, int),
     "drift_gate": (bool,),
@@ -106,7 +114,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "protected": (bool,),
 }
 _DURATION_KEYS = (
-    "lock_timeout", "statement_timeout", "long_statement_timeout", "lock_retry_backoff",
+    "lock_timeout", "statement_timeout", "long_statement_timeout", "transaction_timeout",
+    "lock_retry_backoff",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pglast.enums.parsenodes import ConstrType
@@ -50,17 +51,26 @@ def constraint(node: Fields, column: str | None = None) -> ConstraintDef | None:
     if not columns and column is not None:
         columns = (column,)
     pktable = node.get("pktable")
+    enforceable = kind in (ConstraintKind.CHECK, ConstraintKind.FOREIGN_KEY)
     return ConstraintDef(
         kind=kind,
         name=node.get("conname") or None,
         columns=columns,
         not_valid=tree.flag(node, "skip_validation"),
+        not_enforced=enforceable and not tree.flag(node, "is_enforced"),
         using_index=node.get("indexname") or None,
         references=names.relation(pktable) if pktable is not None else None,
-        not_null_check_column=(
-            not_null_check_column(node.get("raw_expr")) if kind is ConstraintKind.CHECK else None
-        ),
+        not_null_check_column=_proves_not_null(kind, node, columns),
     )
+
+
+def _proves_not_null(kind: ConstraintKind, node: Fields, columns: tuple[str, ...]) -> str | None:
+    """The column a CHECK (col IS NOT NULL) or a NOT NULL col constraint proves not null."""
+    if kind is ConstraintKind.CHECK:
+        return not_null_check_column(node.get("raw_expr"))
+    if kind is ConstraintKind.NOT_NULL and len(columns) == 1:
+        return columns[0]
+    return None
 
 
 def column(node: Fields) -> ColumnDef:
@@ -69,7 +79,7 @@ def column(node: Fields) -> ColumnDef:
     type_name, serial = names.type_name(type_node) if type_node is not None else ("?", False)
     not_null = tree.flag(node, "is_not_null")
     default: Volatility | None = None
-    generated = identity = primary = False
+    stored = virtual = identity = primary = False
     constraints: list[ConstraintDef] = []
     colname = tree.text(node, "colname")
     for con in tree.nodes(node, "constraints", "Constraint"):
@@ -79,9 +89,14 @@ def column(node: Fields) -> ColumnDef:
         elif contype is ConstrType.CONSTR_IDENTITY:
             identity = True
         elif contype is ConstrType.CONSTR_GENERATED:
-            generated = con.get("generated_kind") != "v"
+            # 's': STORED; 'v': VIRTUAL, also what PostgreSQL 18 makes of no keyword at all
+            stored = con.get("generated_kind") == "s"
+            virtual = not stored
         elif contype is ConstrType.CONSTR_NOTNULL:
             not_null = True
+        elif contype is ConstrType.CONSTR_ATTR_NOT_ENFORCED and constraints:
+            # an attribute of the constraint before it: never checked, so no scan either
+            constraints[-1] = replace(constraints[-1], not_enforced=True, not_valid=True)
         elif contype in _KINDS:  # CHECK, REFERENCES, UNIQUE, PRIMARY KEY, EXCLUDE
             if contype is ConstrType.CONSTR_PRIMARY:
                 primary = not_null = True
@@ -94,7 +109,8 @@ def column(node: Fields) -> ColumnDef:
         not_null=not_null or identity or serial,
         has_default=default is not None,
         default_volatility=default,
-        generated_stored=generated,
+        generated_stored=stored,
+        generated_virtual=virtual,
         identity=identity,
         serial=serial,
         primary_key=primary,

@@ -113,6 +113,9 @@ class ColumnDef:
     primary_key: bool = False
     #: inline constraints declared on the column (REFERENCES, CHECK, UNIQUE, PRIMARY KEY)
     constraints: tuple[ConstraintDef, ...] = ()
+    #: GENERATED ALWAYS AS (...) VIRTUAL, or without STORED (PostgreSQL 18+): computed when
+    #: read, so adding one writes nothing (a NOT NULL or CHECK on it still scans the table)
+    generated_virtual: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,11 +123,15 @@ class ConstraintDef:
     kind: ConstraintKind
     name: str | None = None
     columns: tuple[str, ...] = ()
+    #: existing rows are not checked (NOT VALID, or NOT ENFORCED)
     not_valid: bool = False
     using_index: str | None = None  # ADD CONSTRAINT ... USING INDEX idx
     references: Relation | None = None  # FOREIGN KEY target table
-    #: CHECK (col IS NOT NULL): the column it proves not null, else None
+    #: CHECK (col IS NOT NULL), or the NOT NULL col constraint of PostgreSQL 18: the column it
+    #: proves not null, else None
     not_null_check_column: str | None = None
+    #: NOT ENFORCED (PostgreSQL 18+): never checked, not even for new rows
+    not_enforced: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,6 +348,17 @@ class StatementFacts:
     comments: tuple[str, ...] = ()
     #: set when the parser rejected the statement
     parse_error: str | None = None
+    #: the newest PostgreSQL feature the statement uses, when older majors reject it
+    requires: Requirement | None = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A feature that exists from one PostgreSQL major on (older servers reject it)."""
+
+    major: int
+    feature: str  # e.g. "a virtual generated column"
+    instead: str  # what to write for an older server
 
 
 @dataclass(frozen=True)

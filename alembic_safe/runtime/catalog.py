@@ -33,7 +33,7 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
   SELECT array_agg(pg_get_constraintdef(k.oid)) AS definitions
   FROM pg_constraint k
-  WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated
+  WHERE k.conrelid = c.oid AND k.contype IN ('c', 'n') AND k.convalidated
     AND cardinality(k.conkey) = 1) AS checks
 WHERE c.oid = ANY(ARRAY(
     SELECT to_regclass(CASE WHEN k.s = '' THEN quote_ident(k.r)
@@ -57,8 +57,8 @@ class RelationFacts:
 
 
 class NotNullChecks:
-    """The column of a ``CHECK (col IS NOT NULL)`` definition (None for other checks),
-    parsed by the analyzer once per definition text."""
+    """The column of a ``CHECK (col IS NOT NULL)`` or (PostgreSQL 18) ``NOT NULL col``
+    definition (None for other constraints), parsed by the analyzer once per definition."""
 
     def __init__(self) -> None:
         self._parsed: dict[str, str | None] = {}
