@@ -26,7 +26,10 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL (
   SELECT array_agg(a.attname::text ORDER BY a.attnum) AS names,
          array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types,
-         array_agg(a.attnotnull ORDER BY a.attnum) AS not_null
+         -- PostgreSQL 18 sets attnotnull for a NOT NULL constraint still NOT VALID too
+         array_agg(a.attnotnull AND NOT EXISTS (
+             SELECT FROM pg_constraint n WHERE n.conrelid = c.oid AND n.contype = 'n'
+               AND NOT n.convalidated AND n.conkey[1] = a.attnum) ORDER BY a.attnum) AS not_null
   FROM pg_attribute a
   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     AND c.relkind IN ('r', 'p')) AS cols
