@@ -83,6 +83,14 @@ INTERNALS: tuple[Internal, ...] = (
         "none to replace it; the block itself is public",
     ),
     Internal(
+        _CONTEXT, "run_migrations", Kind.METHOD,
+        "replaced on the instance (keywords passed through): EnvironmentContext.run_migrations "
+        "reaches the migrations through the instance attribute; wrapped to hold a lock around "
+        "an offline run and to turn alembic-safe's errors into one FAILED: line",
+        ("runtime.offline", "runtime.user_errors"),
+        "none to wrap it (env.py's own context.run_migrations() call is the user's)",
+    ),
+    Internal(
         _CONTEXT, "connection", Kind.ATTRIBUTE,
         "assignable: the offline capture sets what op.get_bind() returns",
         ("capture.offline",),

@@ -144,10 +144,10 @@ class OfflineScript:
 
     ``pg_version``: render as SQLAlchemy does for that PostgreSQL major (its newest behaviour
     when None). One offline environment serves the import and every rendering, and
-    ``alembic.context`` and
-    ``alembic.op`` are bound to it during both: a module-level ``op.get_bind()`` or
-    ``context.is_offline_mode()`` works, as it does when Alembic loads the script. Raises
-    :class:`ScriptError` naming the file and line when the script cannot be imported.
+    ``alembic.context`` and ``alembic.op`` are bound to it during both: a module-level
+    ``op.get_bind()`` or ``context.is_offline_mode()`` works, as it does when Alembic loads the
+    script. Raises :class:`ScriptError` naming the file and line when the script cannot be
+    imported.
     """
 
     def __init__(self, path: Path, display: str | None = None,
