@@ -57,16 +57,18 @@ INTERNALS: tuple[Internal, ...] = (
     Internal(
         _CONTEXT, "_migrations_fn", Kind.ATTRIBUTE,
         "the function yielding the migration steps, called as fn(heads, context); replaced "
-        "by a wrapper that wraps each step (retry) or rolls back after the last (dry run)",
-        ("runtime.retry", "runtime.dry_run"),
+        "by a wrapper that wraps each step (retry, the whole-revision check) or rolls back "
+        "after the last (dry run)",
+        ("runtime.retry", "runtime.dry_run", "runtime.revisions"),
         "retry: none per migration (retrying the whole `alembic upgrade` through "
         "alembic.command.upgrade is public); dry run: on_version_apply on the last step "
         "raising to roll back the single transaction",
     ),
     Internal(
         "alembic.runtime.migration.MigrationStep", "migration_fn", Kind.ATTRIBUTE,
-        "each step's upgrade()/downgrade(), called with keywords; replaced by a retrying one",
-        ("runtime.retry",),
+        "each step's upgrade()/downgrade(), called with keywords; replaced by a retrying one "
+        "and by one that checks the whole revision first",
+        ("runtime.retry", "runtime.revisions"),
         "none (on_version_apply runs after a step, too late to retry it)",
     ),
     Internal(

@@ -39,9 +39,10 @@ else:  # pragma: no cover - Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 #: the packages whose code may touch Alembic internals (all of it must be listed)
 WATCHED = ("runtime", "capture")
-#: what those packages touch that is not Alembic's: SQLAlchemy's dialect, their own state
-NOT_ALEMBIC = {"_getframe", "server_version_info", "supports_virtual_generated_columns",
-               "current"}
+#: what those packages touch that is not Alembic's: SQLAlchemy's dialect, the interpreter
+NOT_ALEMBIC = {"_getframe", "server_version_info", "supports_virtual_generated_columns"}
+#: objects of alembic-safe's own that those packages set attributes on
+OWN_OBJECTS = {"self", "guard"}
 
 
 def _steps(heads: Any, context: Any) -> Iterator[Any]:
@@ -204,7 +205,7 @@ def _touched(path: Path) -> Iterator[tuple[int, str]]:
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and not (
-                        isinstance(target.value, ast.Name) and target.value.id == "self"):
+                        isinstance(target.value, ast.Name) and target.value.id in OWN_OBJECTS):
                     yield node.lineno, target.attr
 
 
