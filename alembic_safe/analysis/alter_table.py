@@ -144,6 +144,8 @@ def _add_column(coldef: Fields, if_not_exists: bool, table: Relation, draft: Dra
         or col.generated_stored
     ):
         draft.rewrite(table)
+    if col.generated_virtual and col.not_null:
+        draft.scan(table)  # nothing is written, but every row's value is computed and checked
     for con in col.constraints:
         _constraint_effects(con, table, draft)
     return AE

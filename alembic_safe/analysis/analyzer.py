@@ -33,6 +33,7 @@ from alembic_safe.analysis.facts import (
 from alembic_safe.analysis.source import Chunk, Source
 from alembic_safe.analysis.statements import draft_for
 from alembic_safe.analysis.tree import Fields
+from alembic_safe.analysis.versions import required
 
 #: a statement's chunk, its parsed node (type and fields) or None, and the parse error
 _Parsed = tuple[Chunk, tuple[str, Fields] | None, str | None]
@@ -153,6 +154,7 @@ class Analyzer:
             destroys_data=draft.destroys_data,
             breaks_running_code=draft.breaks_running_code,
             comments=chunk.comments,
+            requires=required(draft.actions),
         )
         self._remember(draft)
         return facts

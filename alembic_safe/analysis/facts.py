@@ -117,6 +117,9 @@ class ColumnDef:
     type_sql: str = ""
     #: the DEFAULT expression as SQL, printed from the parse tree; None without a default
     default_sql: str | None = None
+    #: GENERATED ALWAYS AS (...) VIRTUAL, or without STORED (PostgreSQL 18+): computed when
+    #: read, so adding one writes nothing (a NOT NULL or CHECK on it still scans the table)
+    generated_virtual: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,10 +127,12 @@ class ConstraintDef:
     kind: ConstraintKind
     name: str | None = None
     columns: tuple[str, ...] = ()
+    #: existing rows are not checked (NOT VALID, or NOT ENFORCED)
     not_valid: bool = False
     using_index: str | None = None  # ADD CONSTRAINT ... USING INDEX idx
     references: Relation | None = None  # FOREIGN KEY target table
-    #: CHECK (col IS NOT NULL): the column it proves not null, else None
+    #: CHECK (col IS NOT NULL), or the NOT NULL col constraint of PostgreSQL 18: the column it
+    #: proves not null, else None
     not_null_check_column: str | None = None
     #: CHECK: the expression as SQL, printed from the parse tree
     expression: str | None = None
@@ -142,6 +147,8 @@ class ConstraintDef:
     #: UNIQUE / PRIMARY KEY: INCLUDE columns, NULLS NOT DISTINCT
     include: tuple[str, ...] = ()
     nulls_not_distinct: bool = False
+    #: NOT ENFORCED (PostgreSQL 18+): never checked, not even for new rows
+    not_enforced: bool = False
 
 
 @dataclass(frozen=True)
@@ -365,6 +372,17 @@ class StatementFacts:
     comments: tuple[str, ...] = ()
     #: set when the parser rejected the statement
     parse_error: str | None = None
+    #: the newest PostgreSQL feature the statement uses, when older majors reject it
+    requires: Requirement | None = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A feature that exists from one PostgreSQL major on (older servers reject it)."""
+
+    major: int
+    feature: str  # e.g. "a virtual generated column"
+    instead: str  # what to write for an older server
 
 
 @dataclass(frozen=True)

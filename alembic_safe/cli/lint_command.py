@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic_safe.checking import has_errors
 from alembic_safe.cli.registry import USAGE_ERROR, Command, register
-from alembic_safe.config import load_settings, merge
+from alembic_safe.config import NEWEST_PG, OLDEST_PG, load_settings, merge
 from alembic_safe.errors import UsageError
 from alembic_safe.lint import changed_files, collect, lint_files
 from alembic_safe.lint.alembic_ini import prepend_sys_path
@@ -38,7 +38,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=sorted(FORMATS), default="text",
                         help="report format (default: text)")
     parser.add_argument("--pg-version", type=int, metavar="N",
-                        help="target PostgreSQL major version (default: pg_version setting, 15)")
+                        help=f"target PostgreSQL major version, {OLDEST_PG} to {NEWEST_PG} "
+                        "(default: pg_version setting, 15)")
     parser.add_argument("--changed-since", metavar="REF",
                         help="lint only the files added or changed since this git ref, plus "
                         "uncommitted and untracked ones")

@@ -126,7 +126,7 @@ def _lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bo
     from alembic_safe.capture.offline import OfflineScript
 
     path = path.resolve()
-    script = OfflineScript(path, shown)
+    script = OfflineScript(path, shown, settings.pg_version)
     declared = getattr(script.module, OPTOUTS_NAME, None)
     optouts = migration_optouts(declared, shown) if declared is not None else []
     result = FileResult()

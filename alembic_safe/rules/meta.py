@@ -34,6 +34,39 @@ def parse_error(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
+@rule(
+    code="AS004",
+    name="needs-newer-postgres",
+    category=Category.WILL_FAIL,
+    summary="The statement uses a feature the target PostgreSQL version does not have",
+    what="A statement the parser accepts (alembic-safe parses with PostgreSQL 18's grammar) "
+    "that uses a feature newer than the target major: on 18, virtual generated columns "
+    "(`GENERATED ALWAYS AS (...)` without `STORED`, or `VIRTUAL`), `NOT NULL` table "
+    "constraints (also `NOT VALID` ones) and `NOT ENFORCED` constraints; on 17, the "
+    "`transaction_timeout` setting and `ALTER COLUMN ... SET EXPRESSION`. The target is the "
+    "live server's version for the runtime guard, the `pg_version` setting (or "
+    "`--pg-version`) for `alembic-safe lint`.",
+    why="The older server rejects the statement (a syntax error or an unknown setting), so "
+    "the migration fails there, however small the table.",
+    instead="Write what the target major has (the finding says what), or target the newer "
+    "major if every database the migration runs on has it.",
+    sql_example=("ALTER TABLE claims ADD COLUMN total numeric GENERATED ALWAYS AS (net + tax);",
+                 "ALTER TABLE claims ADD COLUMN total numeric;"),
+    op_example=('op.execute("ALTER TABLE claims ADD COLUMN total numeric '
+                'GENERATED ALWAYS AS (net + tax)")',
+                'op.add_column("claims", sa.Column("total", sa.Numeric()))'),
+    seen_in=("squawk (pg_version-aware rules)",),
+)
+def needs_newer_postgres(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    needed = stmt.requires
+    if needed is not None and ctx.pg_version < needed.major:
+        yield Hit(
+            message=f"{needed.feature} needs PostgreSQL {needed.major} or later: PostgreSQL "
+            f"{ctx.pg_version} rejects the statement",
+            help=f"For PostgreSQL {ctx.pg_version}, {needed.instead}",
+        )
+
+
 def _reported_by_checker(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     """Opt-out problems are found by the checker, not in the statement's facts."""
     return iter(())

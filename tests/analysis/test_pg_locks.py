@@ -2,20 +2,26 @@
 
 Each statement runs inside a transaction that is rolled back; the strongest lock the backend
 holds on each relation the analyzer names (identified by oid, so renames and drops count) must
-be exactly the analyzer's mode.
+be exactly the analyzer's mode. CI runs this module on every tested major (18 and 16).
+
+Statements of a newer major (NEWER) are checked the same way on a server that has it; an older
+server must reject them, as the analyzer's ``requires`` (rule AS004) says it does. Rewrite
+claims are checked against the table's relfilenode.
 """
 
 from __future__ import annotations
 
 import pytest
 from analysis_helpers import one
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from alembic_safe.analysis.facts import LockMode
 
 SETUP = """
 CREATE TABLE users (id bigint PRIMARY KEY, email text);
-CREATE TABLE claims (id bigint PRIMARY KEY, user_id bigint, amount int, region text);
+CREATE TABLE claims (id bigint PRIMARY KEY, user_id bigint, amount int, region text,
+                     total int GENERATED ALWAYS AS (amount * 2) STORED);
 CREATE INDEX ix_claims_region ON claims (region);
 ALTER TABLE claims ADD CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
 ALTER TABLE claims ADD CONSTRAINT ck_amount CHECK (amount > 0) NOT VALID;
@@ -77,18 +83,109 @@ def _pg_mode(name: str) -> LockMode:
     return LockMode["".join(words)]
 
 
-@pytest.mark.parametrize("sql", CASES)
-def test_lock_claims_match_pg_locks(pg_engine: Engine, sql: str) -> None:
-    with pg_engine.connect() as connection:
-        connection.exec_driver_sql(SETUP)
-        connection.commit()
-        names = {oid: name for oid, name in connection.execute(_NAMES)}  # by oid: renames and drops
-        connection.exec_driver_sql(sql)
-        held: dict[str, LockMode] = {}
-        for oid, mode in connection.execute(_HELD):
-            name = names.get(oid, f"oid {oid}")
-            held[name] = max(held.get(name, LockMode.ACCESS_SHARE), _pg_mode(mode))
-        connection.rollback()
+#: (the major that has it, setup of its own, statement)
+NEWER = [
+    (18, "", "ALTER TABLE claims ADD CONSTRAINT nn_region NOT NULL region NOT VALID"),
+    (18, "", "ALTER TABLE claims ADD CONSTRAINT nn_region NOT NULL region"),
+    (18, "ALTER TABLE claims ADD CONSTRAINT nn_region NOT NULL region NOT VALID",
+     "ALTER TABLE claims VALIDATE CONSTRAINT nn_region"),
+    (18, "", "ALTER TABLE claims ADD COLUMN doubled int GENERATED ALWAYS AS (amount * 2) VIRTUAL"),
+    (18, "", "ALTER TABLE claims ADD COLUMN doubled int GENERATED ALWAYS AS (amount * 2)"),
+    (18, "", "ALTER TABLE claims ADD COLUMN doubled int GENERATED ALWAYS AS (amount) NOT NULL"),
+    (18, "", "ALTER TABLE claims ADD CONSTRAINT ck3 CHECK (amount > 1) NOT ENFORCED"),
+    (18, "", "ALTER TABLE claims ADD CONSTRAINT fk3 FOREIGN KEY (user_id) REFERENCES users (id) "
+             "NOT ENFORCED"),
+    (17, "", "ALTER TABLE claims ALTER COLUMN total SET EXPRESSION AS (amount * 3)"),
+]
+
+#: statements whose rewrite claim (or its absence) is checked against the relfilenode
+REWRITES = [
+    "ALTER TABLE claims ADD COLUMN doubled int GENERATED ALWAYS AS (amount * 2) STORED",
+    "ALTER TABLE claims ADD COLUMN note text DEFAULT 'x'",
+    "ALTER TABLE claims ALTER COLUMN id TYPE integer",
+    "ALTER TABLE claims ALTER COLUMN region SET NOT NULL",
+]
+NEWER_REWRITES = [
+    (18, "ALTER TABLE claims ADD COLUMN doubled int GENERATED ALWAYS AS (amount * 2)"),
+    (18, "ALTER TABLE claims ADD COLUMN doubled int GENERATED ALWAYS AS (amount * 2) VIRTUAL"),
+    (17, "ALTER TABLE claims ALTER COLUMN total SET EXPRESSION AS (amount * 3)"),
+]
+_FILENODE = text("SELECT relfilenode FROM pg_class WHERE oid = 'claims'::regclass")
+
+
+def _server_major(connection: Connection) -> int:
+    return int(str(connection.exec_driver_sql("SHOW server_version_num").scalar())) // 10000
+
+
+def _held_locks(connection: Connection, setup: str, sql: str) -> dict[str, LockMode]:
+    """The strongest lock ``sql`` holds on each relation, by name, once SETUP (and ``setup``)
+    are committed; ``sql`` is rolled back."""
+    connection.exec_driver_sql(SETUP + (f";\n{setup}" if setup else ""))
+    connection.commit()
+    names = {oid: name for oid, name in connection.execute(_NAMES)}  # by oid: renames and drops
+    connection.exec_driver_sql(sql)
+    held: dict[str, LockMode] = {}
+    for oid, mode in connection.execute(_HELD):
+        name = names.get(oid, f"oid {oid}")
+        held[name] = max(held.get(name, LockMode.ACCESS_SHARE), _pg_mode(mode))
+    connection.rollback()
+    return held
+
+
+def _assert_claims(sql: str, held: dict[str, LockMode]) -> None:
     claimed = {lock.relation.name: lock.mode for lock in one(sql).locks}
     assert claimed, "the analyzer claims no lock"
     assert {name: held.get(name) for name in claimed} == claimed
+
+
+@pytest.mark.parametrize("sql", CASES)
+def test_lock_claims_match_pg_locks(pg_engine: Engine, sql: str) -> None:
+    with pg_engine.connect() as connection:
+        held = _held_locks(connection, "", sql)
+    _assert_claims(sql, held)
+
+
+@pytest.mark.parametrize(("major", "setup", "sql"), NEWER, ids=[sql for _, _, sql in NEWER])
+def test_newer_statements_lock_as_claimed_or_are_rejected(
+    pg_engine: Engine, major: int, setup: str, sql: str,
+) -> None:
+    required = one(setup or sql).requires  # the setup is what needs the newer major
+    assert required is not None and required.major == major
+    with pg_engine.connect() as connection:
+        if _server_major(connection) >= major:
+            held = _held_locks(connection, setup, sql)
+        else:
+            connection.exec_driver_sql(SETUP)
+            connection.commit()
+            with pytest.raises(DBAPIError):
+                connection.exec_driver_sql(setup or sql)
+            return
+    _assert_claims(sql, held)
+
+
+def _rewrite_checked(pg_engine: Engine, sql: str) -> None:
+    with pg_engine.connect() as connection:
+        connection.exec_driver_sql(SETUP)
+        connection.exec_driver_sql("INSERT INTO claims (id, amount, region) VALUES (1, 5, 'eu')")
+        connection.commit()
+        before = connection.execute(_FILENODE).scalar()
+        connection.exec_driver_sql(sql)
+        rewritten = connection.execute(_FILENODE).scalar() != before
+        connection.rollback()
+    claimed = [relation.name for relation in one(sql).rewrites]
+    assert claimed == (["claims"] if rewritten else [])
+
+
+@pytest.mark.parametrize("sql", REWRITES)
+def test_rewrite_claims_match_the_relfilenode(pg_engine: Engine, sql: str) -> None:
+    _rewrite_checked(pg_engine, sql)
+
+
+@pytest.mark.parametrize(("major", "sql"), NEWER_REWRITES, ids=[sql for _, sql in NEWER_REWRITES])
+def test_newer_rewrite_claims_match_the_relfilenode(
+    pg_engine: Engine, major: int, sql: str,
+) -> None:
+    with pg_engine.connect() as connection:
+        if _server_major(connection) < major:
+            pytest.skip(f"PostgreSQL {major} statement (its rejection: the test above)")
+    _rewrite_checked(pg_engine, sql)

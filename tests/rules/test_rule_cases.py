@@ -27,6 +27,7 @@ from alembic_safe.analysis.facts import (
     Reindex,
     Relation,
     Rename,
+    Requirement,
     SetNotNull,
     SetSetting,
     StatementFacts,
@@ -36,6 +37,7 @@ from alembic_safe.analysis.facts import (
     ValidateConstraint,
     Volatility,
 )
+from alembic_safe.analysis.versions import TRANSACTION_TIMEOUT, VIRTUAL_COLUMN
 from alembic_safe.rules import all_rules
 
 AE, SHARE, SRE, SUE = (LockMode.ACCESS_EXCLUSIVE, LockMode.SHARE, LockMode.SHARE_ROW_EXCLUSIVE,
@@ -49,6 +51,11 @@ def col(name: str = "c", type_name: str = "text", **kw: object) -> ColumnDef:
 
 def add(column: ColumnDef, table: Relation = T, new: bool = False) -> StatementFacts:
     return stmt(AddColumn(table, column=column, is_new=new), locks=(lock(table, AE, new=new),))
+
+
+def newer(required: Requirement) -> StatementFacts:
+    """An ALTER TABLE that uses a feature of a newer major."""
+    return replace(stmt(OtherStatement(T, command="ALTER"), locks=(lock(T),)), requires=required)
 
 
 def constraint(kind: ConstraintKind, new: bool = False, **kw: object) -> StatementFacts:
@@ -119,6 +126,14 @@ CASES = [
     Case("parse-error", "AS001", [stmt(kind="PARSE ERROR", parse_error="syntax error at or near "
                                        "\";\" at line 1, column 31")], True),
     Case("parsed", "AS001", [alter()], False),
+    # AS004 needs-newer-postgres
+    Case("virtual column on 17", "AS004", [newer(VIRTUAL_COLUMN)], True, pg_version=17),
+    Case("virtual column on 18", "AS004", [newer(VIRTUAL_COLUMN)], False, pg_version=18),
+    Case("transaction_timeout on 16", "AS004", [newer(TRANSACTION_TIMEOUT)], True, pg_version=16),
+    Case("transaction_timeout on 17", "AS004", [newer(TRANSACTION_TIMEOUT)], False,
+         pg_version=17),
+    Case("a server newer than the catalog knows", "AS004", [newer(VIRTUAL_COLUMN)], False,
+         pg_version=19),
     # AS101 create-index-not-concurrent
     Case("plain index", "AS101", [index()], True),
     Case("unique index", "AS101", [index(unique=True)], True),
@@ -151,6 +166,8 @@ CASES = [
          False),
     Case("nullable", "AS201", [add(col())], False),
     Case("not null identity", "AS201", [add(col(not_null=True, identity=True))], False),
+    Case("not null virtual generated", "AS201",
+         [add(col(not_null=True, generated_virtual=True))], False, pg_version=18),
     Case("not null on new table", "AS201", [add(col(not_null=True), NEW, new=True)], False),
     # AS202 add-column-volatile-default
     Case("volatile default", "AS202",
@@ -184,6 +201,16 @@ CASES = [
     Case("set not null", "AS206", [stmt(SetNotNull(T, column="region"), locks=(lock(T),))], True),
     Case("set not null with validated check", "AS206",
          [stmt(SetNotNull(T, column="region", has_validated_not_null_check=True))], False),
+    Case("not null constraint", "AS206", [constraint(K.NOT_NULL, columns=("region",))], True,
+         pg_version=18),
+    Case("not null constraint not valid", "AS206",
+         [constraint(K.NOT_NULL, columns=("region",), not_valid=True)], False, pg_version=18),
+    Case("not null constraint on new table", "AS206",
+         [constraint(K.NOT_NULL, new=True, columns=("region",))], False, pg_version=18),
+    Case("virtual column not null", "AS206",
+         [add(col(not_null=True, generated_virtual=True))], True, pg_version=18),
+    Case("virtual column nullable", "AS206", [add(col(generated_virtual=True))], False,
+         pg_version=18),
     # AS301 add-foreign-key-without-not-valid
     Case("fk", "AS301", [fk(False)], True),
     Case("fk not valid", "AS301", [fk(True)], False),
