@@ -290,7 +290,8 @@ TRAPS: list[tuple[str, str, type]] = [
      "CREATE FUNCTION", OtherStatement),
     ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$ BEGIN DROP TABLE t; "
      "END $body$", "CREATE FUNCTION", OtherStatement),
-    ("DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$", "DO", OtherStatement),
+    ("DO $$ DECLARE s text := 'DROP TABLE t'; BEGIN RAISE NOTICE '%', s; END $$", "DO",
+     OtherStatement),
 ]
 
 
