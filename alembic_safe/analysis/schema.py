@@ -22,9 +22,8 @@ qualified name.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic_safe.analysis.facts import ConstraintDef, ConstraintKind, Relation
@@ -95,6 +94,10 @@ class SchemaState:
         self._indexes: dict[str, Relation] = {}
         self._relations: set[str] = set()
         self._routines: dict[str, Routine] = {}
+        #: derived, for lookups that would otherwise scan everything: the foreign keys
+        #: (owner, name) into each table, the indexes of each table
+        self._keys_into: dict[str, set[tuple[str, str]]] = {}
+        self._table_indexes: dict[str, set[str]] = {}
         #: every change made, as (method name, arguments), when recording
         self.log: list[tuple[str, tuple[Any, ...]]] | None = [] if recording else None
         #: keys whose earlier facts a lookup (or a change) would have used, when recording
@@ -170,17 +173,12 @@ class SchemaState:
         naming no columns references the primary key)."""
         self._miss(f"fk:{table}")
         wanted = None if columns is None else set(columns)
-        primary = self._primary_key(table)
         out: dict[Relation, None] = {}
-        for owner, constraints in self._constraints.items():
-            for con in constraints.values():
-                if con.kind is not ConstraintKind.FOREIGN_KEY or con.references is None:
-                    continue
-                if self.key(con.references) != table:
-                    continue
-                target = set(con.referenced_columns or primary)
-                if wanted is None or wanted & target:
-                    out[self.relation(owner)] = None
+        for owner, name in sorted(self._keys_into.get(table, ())):
+            con = self._constraints[owner][name]
+            target = set(con.referenced_columns or self._primary_key(table))
+            if wanted is None or wanted & target:
+                out[self.relation(owner)] = None
         return list(out)
 
     def _primary_key(self, table: str) -> tuple[str, ...]:
@@ -194,10 +192,7 @@ class SchemaState:
         if key.startswith("fn:"):
             return key[3:] in self._routines
         if key.startswith("fk:"):
-            table = key[3:]
-            return any(con.references is not None and self.key(con.references) == table
-                       for constraints in self._constraints.values()
-                       for con in constraints.values())
+            return bool(self._keys_into.get(key[3:]))
         return (key in self._relations or key in self._columns or key in self._constraints
                 or key in self._not_null or key in self._indexes)
 
@@ -212,36 +207,66 @@ class SchemaState:
 
     @_recorded
     def drop(self, key: str) -> None:
-        """A relation is dropped, with its columns, constraints and indexes."""
+        """A relation is dropped, with its columns, constraints and indexes, and the foreign
+        keys that reference it (PostgreSQL drops them, with CASCADE, or refuses)."""
         self._forget(key)
         self._settled.add(key)
 
     def _forget(self, key: str) -> None:
         self._relations.discard(key)
         self._columns.pop(key, None)
-        self._constraints.pop(key, None)
         self._not_null.pop(key, None)
-        self._indexes.pop(key, None)
-        for index in [i for i, table in self._indexes.items() if self.key(table) == key]:
-            del self._indexes[index]
+        for name in list(self._constraints.get(key, {})):
+            self._pop(key, name)
+        self._constraints.pop(key, None)
+        for owner, name in list(self._keys_into.get(key, ())):
+            self._pop(owner, name)
+        for index in self._table_indexes.pop(key, set()):
+            self._indexes.pop(index, None)
+        table = self._indexes.pop(key, None)
+        if table is not None:
+            self._table_indexes.get(self.key(table), set()).discard(key)
+
+    def _put(self, owner: str, name: str, con: ConstraintDef) -> None:
+        self._pop(owner, name)
+        self._constraints.setdefault(owner, {})[name] = con
+        if con.kind is ConstraintKind.FOREIGN_KEY and con.references is not None:
+            self._keys_into.setdefault(self.key(con.references), set()).add((owner, name))
+
+    def _pop(self, owner: str, name: str) -> ConstraintDef | None:
+        con = self._constraints.get(owner, {}).pop(name, None)
+        if con is not None and con.kind is ConstraintKind.FOREIGN_KEY and con.references:
+            self._keys_into.get(self.key(con.references), set()).discard((owner, name))
+        return con
 
     @_recorded
     def rename(self, old: str, new: str) -> None:
         """A relation is renamed (or moved to another schema): its facts follow it."""
         self._miss(old)
+        self._miss(f"fk:{old}")
         self._forget(new)
         self._settled.update((old, new))
         if old in self._relations:
             self._relations.discard(old)
             self._relations.add(new)
         _move(self._columns, old, new)
-        _move(self._constraints, old, new)
         _move(self._not_null, old, new)
-        _move(self._indexes, old, new)
+        for name, con in list(self._constraints.get(old, {}).items()):
+            self._pop(old, name)
+            self._put(new, name, con)
+        self._constraints.pop(old, None)
         renamed = self.relation(new)
-        for index, table in list(self._indexes.items()):
-            if self.key(table) == old:
-                self._indexes[index] = renamed
+        for owner, name in list(self._keys_into.get(old, ())):
+            con = self._constraints[owner][name]
+            self._put(owner, name, replace(con, references=renamed))
+        indexes = self._table_indexes.pop(old, set())
+        for index in indexes:
+            self._indexes[index] = renamed
+        if indexes:
+            self._table_indexes[new] = indexes
+        table = self._indexes.pop(old, None)
+        if table is not None:
+            self.add_index(new, table)
 
     @_recorded
     def set_column(self, table: str, column: str, type_name: str) -> None:
@@ -254,7 +279,7 @@ class SchemaState:
         self._not_null.get(table, set()).discard(column)
         constraints = self._constraints.get(table, {})
         for name in [n for n, con in constraints.items() if column in con.columns]:
-            del constraints[name]
+            self._pop(table, name)
 
     @_recorded
     def rename_column(self, table: str, old: str, new: str) -> None:
@@ -268,14 +293,13 @@ class SchemaState:
 
     @_recorded
     def add_constraint(self, table: str, con: ConstraintDef) -> None:
-        name = con.name or default_name(table.partition(".")[2], con)
-        self._constraints.setdefault(table, {})[name] = con
+        self._put(table, con.name or default_name(table.partition(".")[2], con), con)
         if con.not_null_check_column and not con.not_valid:
             self._not_null.setdefault(table, set()).add(con.not_null_check_column)
 
     @_recorded
     def drop_constraint(self, table: str, name: str) -> None:
-        con = self._constraints.get(table, {}).pop(name, None)
+        con = self._pop(table, name)
         if con is not None and con.not_null_check_column:
             self._not_null.get(table, set()).discard(con.not_null_check_column)
 
@@ -288,7 +312,11 @@ class SchemaState:
 
     @_recorded
     def add_index(self, index: str, table: Relation) -> None:
+        previous = self._indexes.get(index)
+        if previous is not None:
+            self._table_indexes.get(self.key(previous), set()).discard(index)
         self._indexes[index] = table
+        self._table_indexes.setdefault(self.key(table), set()).add(index)
 
     @_recorded
     def define(self, key: str, routine: Routine) -> None:
@@ -310,12 +338,13 @@ class SchemaState:
     def copy(self) -> SchemaState:
         """An independent copy (not recording)."""
         other = SchemaState(self.default_schema)
-        other._columns = copy.deepcopy(self._columns)
+        other._columns = {t: dict(c) for t, c in self._columns.items()}
         other._constraints = {t: dict(c) for t, c in self._constraints.items()}
         other._not_null = {t: set(c) for t, c in self._not_null.items()}
         other._indexes = dict(self._indexes)
         other._relations = set(self._relations)
         other._routines = dict(self._routines)
+        other._derive()
         return other
 
     def merge(self, other: SchemaState) -> None:
@@ -333,3 +362,16 @@ class SchemaState:
         self._indexes.update(other._indexes)
         self._relations |= other._relations
         self._routines.update(other._routines)
+        self._derive()
+
+    def _derive(self) -> None:
+        """Rebuild the derived look-up tables from the facts."""
+        self._keys_into = {}
+        for owner, constraints in self._constraints.items():
+            for name, con in constraints.items():
+                if con.kind is ConstraintKind.FOREIGN_KEY and con.references is not None:
+                    self._keys_into.setdefault(self.key(con.references), set()).add(
+                        (owner, name))
+        self._table_indexes = {}
+        for index, table in self._indexes.items():
+            self._table_indexes.setdefault(self.key(table), set()).add(index)

@@ -276,6 +276,8 @@ def _truncate(node: Fields, scope: Scope) -> Draft:
         table = names.relation(rel)
         draft.actions.append(Truncate(table, cascade=cascade))
         draft.lock(table, AE)
+        if cascade:  # the tables whose foreign keys reference it are emptied too
+            draft.lock_all(scope.referencing(table), AE)
     return draft
 
 
