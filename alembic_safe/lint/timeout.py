@@ -88,5 +88,5 @@ def frame_line(exc: BaseException, path: Path) -> int | None:
     line = None
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
         if os.path.realpath(frame.f_code.co_filename) == target:
-            line = lineno
+            line = lineno if lineno is not None else frame.f_lineno  # None at a loop's jump
     return line
