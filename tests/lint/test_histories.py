@@ -35,8 +35,8 @@ BILLING = [
     ("7c5e_account_phone.py", "AS206", 15),
     ("7c5e_account_phone.py", "AS601", 15),
     ("7c5e_account_phone.py", "AS801", 15),
-    ("5f2a_invoice_totals.py", "AS101", 15),
-    ("5f2a_invoice_totals.py", "AS810", 23),
+    ("5f2a_invoice_totals.py", "AS101", 14),
+    ("5f2a_invoice_totals.py", "AS810", 22),
 ]
 
 
