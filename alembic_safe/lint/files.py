@@ -80,7 +80,7 @@ def lint_sql(path: Path, shown: str, settings: Settings, *, assume_in_transactio
     if not report:
         return FileResult()
     findings = Checker(settings, context, path=shown).check_all(statements)
-    return FileResult(findings, len(statements))
+    return FileResult(findings, sum(1 for stmt in statements if stmt.within is None))
 
 
 @functools.lru_cache(maxsize=256)
@@ -155,7 +155,8 @@ def _lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bo
                                       line=item.line):
                 if checker is not None:
                     result.findings += checker.check(stmt, item.optouts)
-                    result.statements += 1
+                    if stmt.within is None:  # a DO block's statements are not the input's
+                        result.statements += 1
         if checker is not None:
             result.findings += checker.finish()
     return result

@@ -152,3 +152,11 @@ def test_lineage_orders_parents_first_and_hands_states_on() -> None:
 def test_sql_histories_stop_after_the_last_needed_file() -> None:
     files = [Path("a/V10.sql"), Path("a/V2.sql"), Path("a/V3.sql"), Path("b/1.sql")]
     assert sql_histories(files, {Path("a/V3.sql")}) == [[Path("a/V2.sql"), Path("a/V3.sql")]]
+
+
+def test_statements_count_the_input_not_what_a_do_block_runs(lint: Lint, write: Write) -> None:
+    write("db/1.sql", "SET lock_timeout = '3s';\nDO $$ BEGIN UPDATE t SET a = 1 WHERE id = 1;"
+          " UPDATE t SET b = 2 WHERE id = 1; END $$;\n")
+    write("m.py", migration('op.execute("DO $$ BEGIN UPDATE t SET a = 1 WHERE id = 1; END $$")'))
+    assert lint("db", "--format", "json").json()["statements"] == 2
+    assert lint("m.py", "--format", "json").json()["statements"] == 1
