@@ -68,6 +68,7 @@ class Analyzer:
         default = self.context.default_schema
         self.schema = schema if schema is not None else SchemaState(default)
         self._new: set[str] = {names.key_of(n, default) for n in self.context.new_relations}
+        self._created: set[str] = set()  # the part of ``_new`` this input created
         self._index = 0
         self._tx: int | None = None  # open transaction id
         self._last_tx = 0
@@ -249,7 +250,8 @@ class Analyzer:
 
     def _mark(self, action: Action) -> Action:
         if self.is_new(action.table):
-            return dataclasses.replace(action, is_new=True)
+            here = action.table is not None and self._key(action.table) in self._created
+            return dataclasses.replace(action, is_new=True, created_here=here)
         return action
 
     def _open(self) -> int:
@@ -285,17 +287,20 @@ class Analyzer:
         state = self.schema
         for rel in draft.creates:
             self._new.add(self._key(rel))
+            self._created.add(self._key(rel))
             state.create(self._key(rel))
         for action in draft.actions:
             if action.table is not None:
                 remember_action(state, self._key(action.table), action)
         for rel in draft.drops:
             self._new.discard(self._key(rel))
+            self._created.discard(self._key(rel))
             state.drop(self._key(rel))
         for old, new in draft.renames:
-            if self._key(old) in self._new:
-                self._new.discard(self._key(old))
-                self._new.add(self._key(new))
+            for names_ in (self._new, self._created):
+                if self._key(old) in names_:
+                    names_.discard(self._key(old))
+                    names_.add(self._key(new))
             state.rename(self._key(old), self._key(new))
         for name, routine in draft.defines:
             if routine.language == "plpgsql":  # its parser reads the CREATE statement itself

@@ -131,8 +131,12 @@ class Action:
     """Base class of everything a statement does. ``table`` is the object it acts on."""
 
     table: Relation | None
-    #: the table/type/index was created earlier in the same migration or file
+    #: the table/type/index was created earlier in the same migration or file (or, for the
+    #: runtime guard, by an earlier revision of the same run: ``AnalysisContext.new_relations``)
     is_new: bool = field(default=False, kw_only=True)
+    #: created earlier in this very input (migration or file), not only earlier in the run:
+    #: it holds no data but what this input put in it
+    created_here: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ _EXPAND_CONTRACT = (
 
 
 def _drops(stmt: StatementFacts, kind: str) -> Iterator[DropObject]:
-    """Drops of ``kind``: of existing objects, and with CASCADE of any (it reaches further)."""
+    """Drops of ``kind``, except of an object created earlier in the same input (it holds only
+    what the input put in it) without CASCADE (which reaches further)."""
     for action in actions(stmt, DropObject, existing=False):
-        if action.object_kind == kind and (not action.is_new or action.cascade):
+        if action.object_kind == kind and (not action.created_here or action.cascade):
             yield action
 
 
@@ -85,7 +86,7 @@ def drop_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 )
 def drop_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, DropColumn, existing=False):
-        if action.is_new and not action.cascade:
+        if action.created_here and not action.cascade:
             continue  # a table created earlier in the input: no code uses it, no data is lost
         yield Hit(
             message=f"DROP COLUMN {action.table}.{action.column} breaks code still using it and "
@@ -151,8 +152,8 @@ def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     seen_in=("Atlas DS (destructive changes)",),
 )
 def delete_without_where(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
-    for action in actions(stmt, ModifyRows):
-        if action.command == "DELETE" and not action.has_where:
+    for action in actions(stmt, ModifyRows, existing=False):
+        if action.command == "DELETE" and not action.has_where and not action.created_here:
             yield Hit(
                 message=f"DELETE FROM {action.table} has no WHERE: it deletes every row",
                 help="Add a WHERE clause and delete in batches, or opt out with the reason",
@@ -172,7 +173,8 @@ def _renames(stmt: StatementFacts, kind: str) -> Iterator[Rename]:
     category=Category.COMPATIBILITY,
     summary="RENAME of a table breaks code that uses the old name",
     what="`ALTER TABLE ... RENAME TO ...` of an existing table (one created earlier in the "
-    "same migration or file is exempt: no code uses it yet).",
+    "same migration or file, or by an earlier revision of the same `alembic upgrade` run, is "
+    "exempt: no running code uses it yet).",
     why="The application version still running queries the old name and fails until the new "
     "version is out. The rename takes ACCESS EXCLUSIVE.",
     instead=_EXPAND_CONTRACT + " For a table: create an updatable view with the new name "
@@ -201,7 +203,8 @@ def rename_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     category=Category.COMPATIBILITY,
     summary="RENAME of a column breaks code that uses the old name",
     what="`ALTER TABLE ... RENAME [COLUMN] ... TO ...` on an existing table (a table created "
-    "earlier in the same migration or file is exempt: no code uses it yet).",
+    "earlier in the same migration or file, or by an earlier revision of the same `alembic "
+    "upgrade` run, is exempt: no running code uses it yet).",
     why="The application version still running selects and writes the old column name and "
     "fails until the new version is out.",
     instead=_EXPAND_CONTRACT + " For a column:\n1. Add the new column.\n2. Write both (trigger "
@@ -232,7 +235,8 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     category=Category.COMPATIBILITY,
     summary="ALTER TYPE ... RENAME VALUE breaks code that uses the old value",
     what="`ALTER TYPE ... RENAME VALUE 'old' TO 'new'` of an existing type (one created "
-    "earlier in the same migration or file is exempt).",
+    "earlier in the same migration or file, or by an earlier revision of the same `alembic "
+    "upgrade` run, is exempt).",
     why="Running code that writes or compares the old label fails (`invalid input value for "
     "enum`) until the new version is out.",
     instead="1. `ADD VALUE 'new'` and deploy code that accepts both.\n2. Update rows from the "
