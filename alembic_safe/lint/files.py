@@ -93,7 +93,7 @@ def _normalized_type(type_sql: str) -> str | None:
     return None
 
 
-def _declare(analyzer: Analyzer, types: Sequence[ExistingType]) -> None:
+def declare_existing_types(analyzer: Analyzer, types: Sequence[ExistingType]) -> None:
     """``alter_column(existing_type=...)``: the script's author states the type the column has,
     as the live catalog would."""
     for declared in types:
@@ -150,7 +150,7 @@ def _lint_migration(path: Path, shown: str, settings: Settings, *, downgrade: bo
         if checker is not None and direction == "downgrade":
             checker.declared_optout_problems()  # already reported with upgrade()
         for item in captured:
-            _declare(analyzer, item.existing_types)
+            declare_existing_types(analyzer, item.existing_types)
             for stmt in analyzer.feed(item.sql, in_transaction=item.in_transaction,
                                       line=item.line):
                 if checker is not None:
