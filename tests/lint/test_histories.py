@@ -22,7 +22,7 @@ SHOP = [
     ("V7__note_not_null.sql", "AS801", 3),
     ("V8__order_rule.sql", "AS801", 1),
     ("V9__customer_search.sql", "AS101", 2),
-    ("V9__customer_search.sql", "AS004", 8),
+    ("V9__customer_search.sql", "AS005", 8),
     ("V10__order_amounts.sql", "AS205", 3),
 ]
 BILLING = [
@@ -36,7 +36,7 @@ BILLING = [
     ("7c5e_account_phone.py", "AS601", 15),
     ("7c5e_account_phone.py", "AS801", 15),
     ("5f2a_invoice_totals.py", "AS101", 14),
-    ("5f2a_invoice_totals.py", "AS004", 22),
+    ("5f2a_invoice_totals.py", "AS005", 22),
 ]
 
 

@@ -1,6 +1,6 @@
 """Rules on the code a statement runs: findings inside a DO block or a called function are
 reported at the statement, say where they come from, and obey its opt-outs; what cannot be seen
-is AS004."""
+is AS005."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_unknown_code_is_a_warning_that_names_it() -> None:
     findings = lint("SELECT refresh_totals();\nSELECT count(*) FROM claims;\n"
                     "DO $$ BEGIN EXECUTE format('ALTER TABLE %I ADD x int', 'claims'); END $$;\n"
                     "CALL archive();")
-    assert codes(findings) == [("AS004", 1), ("AS004", 3), ("AS004", 4)]
+    assert codes(findings) == [("AS005", 1), ("AS005", 3), ("AS005", 4)]
     assert findings[0].message.startswith("refresh_totals() runs SQL alembic-safe cannot see")
     assert "EXECUTE format(" in findings[1].message
     assert findings[2].message.startswith("CALL archive() runs SQL")
