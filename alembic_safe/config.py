@@ -21,7 +21,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 RENDER_MODES = ("ops", "sql", "sql-files")
 SEVERITIES = ("error", "warning", "off")
-SUPPORTED_PG_VERSIONS = range(12, 18)
+#: the PostgreSQL majors alembic-safe knows; a newer live server is checked as NEWEST_PG
+OLDEST_PG = 12
+NEWEST_PG = 18
+SUPPORTED_PG_VERSIONS = range(OLDEST_PG, NEWEST_PG + 1)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$")
 _UNIT_MS = {
     "us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0,
@@ -50,6 +53,9 @@ class Settings:
     #: statement_timeout for statements that build or validate without blocking writes
     #: (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT): "0" means no limit.
     long_statement_timeout: str = "0"
+    #: transaction_timeout (PostgreSQL 17+) for migration transactions: "0" means no limit,
+    #: which also lifts a limit set for the role or the database
+    transaction_timeout: str = "0"
     lock_retries: int = 3
     lock_retry_backoff: str = "1s"
     drift_gate: bool = True
@@ -69,6 +75,8 @@ class Settings:
     #: autogenerate: renames of enum values, ``{"schema.type": {"old": "new"}}`` (a type of
     #: the default schema may be named alone)
     enum_renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: how long ``alembic-safe lint`` lets one migration script run offline ("0": no limit)
+    lint_timeout: str = "60s"
 
     @property
     def lock_timeout_ms(self) -> int:
@@ -83,8 +91,16 @@ class Settings:
         return duration_ms(self.long_statement_timeout, "long_statement_timeout")
 
     @property
+    def transaction_timeout_ms(self) -> int:
+        return duration_ms(self.transaction_timeout, "transaction_timeout")
+
+    @property
     def lock_retry_backoff_ms(self) -> int:
         return duration_ms(self.lock_retry_backoff, "lock_retry_backoff")
+
+    @property
+    def lint_timeout_ms(self) -> int:
+        return duration_ms(self.lint_timeout, "lint_timeout")
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -92,6 +108,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
     "long_statement_timeout": (str, int),
+    "transaction_timeout": (str, int),
     "lock_retries": (int,),
     "lock_retry_backoff": (str, int),
     "drift_gate": (bool,),
@@ -105,9 +122,11 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "slow_statement_ms": (int,),
     "protected": (bool,),
     "enum_renames": (dict,),
+    "lint_timeout": (str, int),
 }
 _DURATION_KEYS = (
-    "lock_timeout", "statement_timeout", "long_statement_timeout", "lock_retry_backoff",
+    "lock_timeout", "statement_timeout", "long_statement_timeout", "transaction_timeout",
+    "lock_retry_backoff", "lint_timeout",
 )
 
 
@@ -125,7 +144,8 @@ def _check_value(key: str, value: Any, origin: str) -> Any:
             f"{origin}: render must be one of {', '.join(RENDER_MODES)}, got {value!r}"
         )
     elif key == "pg_version" and value not in SUPPORTED_PG_VERSIONS:
-        raise ConfigError(f"{origin}: pg_version must be 12 to 17, got {value}")
+        raise ConfigError(
+            f"{origin}: pg_version must be {OLDEST_PG} to {NEWEST_PG}, got {value}")
     elif key in ("lock_retries", "small_table_rows", "slow_statement_ms") and value < 0:
         raise ConfigError(f"{origin}: {key} must be 0 or more, got {value}")
     elif key in ("select", "extend_select", "ignore"):
