@@ -21,7 +21,7 @@ from alembic_safe.runtime.driver import DriverConnection
 # One relation: the key is split into (schema, name) candidates, '' as the schema of a bare
 # name (resolved through search_path); to_regclass never raises for a missing relation.
 _RELATION = """
-SELECT n.nspname, c.relname, c.relkind, c.reltuples::bigint,
+SELECT n.nspname, c.relname, c.relkind::text, c.reltuples::bigint,
        cols.names, cols.types, cols.not_null, checks.definitions
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL (

@@ -21,7 +21,7 @@ _DEFAULT_TABLESPACE = ("(SELECT t.spcname FROM pg_tablespace t JOIN pg_database 
                        "ON d.dattablespace = t.oid WHERE d.datname = current_database())")
 
 _INDEX = f"""
-SELECT t.oid, r.relkind, i.indisvalid, i.indrelid = t.oid,
+SELECT t.oid, r.relkind::text, i.indisvalid, i.indrelid = t.oid,
        CASE WHEN r.relkind IN ('i', 'I') THEN pg_get_indexdef(r.oid) END,
        coalesce(s.spcname, {_DEFAULT_TABLESPACE}),
        CASE WHEN %s THEN ARRAY(
@@ -57,7 +57,7 @@ SELECT c.oid, ARRAY(
 FROM pg_class c WHERE c.oid = to_regclass(%s)
 """
 _SIBLING = """
-SELECT r.relkind FROM pg_class t JOIN pg_class r
+SELECT r.relkind::text FROM pg_class t JOIN pg_class r
   ON r.relnamespace = t.relnamespace AND r.relname = %s
 WHERE t.oid = %s
 """

@@ -16,6 +16,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from alembic_safe.analysis.facts import Relation
+from alembic_safe.runtime import rerun_catalog
+from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks
 from alembic_safe.runtime.driver import driver_for, for_paramstyle, sqlstate
 
 #: SQLAlchemy URL scheme of each way to reach PostgreSQL the driver layer supports
@@ -68,6 +71,41 @@ def test_queries_run_on_the_dbapi_connection_without_events(pg_url: str, scheme:
         assert driver.query("SELECT pg_backend_pid()") == [(driver.backend_pid(),)]
         assert driver.query("SELECT count(*) FROM t") == [(2,)]  # same transaction
         assert seen == []
+
+    on_connection(pg_url, scheme, work)
+
+
+def test_catalog_facts_are_the_same_on_every_driver(pg_url: str, scheme: str) -> None:
+    """The guard's catalog reads give Python values of the same types whatever the driver
+    (asyncpg decodes PostgreSQL's one-byte ``"char"`` columns, such as ``relkind``, as bytes)."""
+    def work(connection: Connection) -> None:
+        driver = driver_for(connection)
+        driver.execute(
+            "CREATE TABLE t (id int NOT NULL, v text, CONSTRAINT ck_v CHECK (v IS NOT NULL));"
+            "CREATE INDEX ix_t_v ON t (v); CREATE SEQUENCE s_t")
+        live = LiveCatalog(driver, NotNullChecks())
+        relation = live.relation("public.t")
+        assert relation is not None and (relation.schema, relation.name) == ("public", "t")
+        assert relation.kind == "r"
+        assert [(name, info.type_name, info.not_null)
+                for name, info in relation.columns.items()] == \
+            [("id", "integer", True), ("v", "text", False)]
+        assert relation.not_null_checks == {"v"}
+        assert live.is_empty("public.t", 1000) is True
+        driver.execute("INSERT INTO t VALUES (1, 'x')")
+        live.forget("public.t")
+        assert LiveCatalog(driver, NotNullChecks()).is_empty("public.t", 1000) is False
+        assert live.is_empty("public.s_t", 1000) is None  # not a table
+
+        table = Relation("t", "public")
+        index = rerun_catalog.index_name(driver, table, "ix_t_v", constraints=True)
+        assert index is not None and (index.kind, index.valid, index.on_table) == ("i", True, True)
+        sequence = rerun_catalog.index_name(driver, table, "s_t", constraints=False)
+        assert sequence is not None and sequence.kind == "S"
+        assert rerun_catalog.sibling_kind(driver, index.table_oid, "s_t") == "S"
+        found = rerun_catalog.constraint(driver, table, "ck_v")
+        assert found is not None and found[1] is not None
+        assert (found[1].kind, found[1].validated) == ("c", True)
 
     on_connection(pg_url, scheme, work)
 
