@@ -94,6 +94,17 @@ def driver_url(url: str, driver: str) -> str:
     return parsed.set(drivername=SCHEMES[driver]).render_as_string(hide_password=False)
 
 
+def pg8000_url(url: str) -> str:
+    """``url`` for pg8000 (a driver the guard refuses), which takes a Unix socket as
+    ``unix_sock`` (the socket file), not libpq's ``host`` directory (the embedded servers)."""
+    parsed = sa.make_url(url).set(drivername="postgresql+pg8000")
+    host = parsed.query.get("host")
+    if isinstance(host, str) and host.startswith("/"):
+        port = parsed.query.get("port") or parsed.port or 5432
+        parsed = parsed.set(query={"unix_sock": f"{host}/.s.PGSQL.{port}"})
+    return parsed.render_as_string(hide_password=False)
+
+
 @dataclass
 class Project:
     root: Path
