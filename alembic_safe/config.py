@@ -21,6 +21,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 RENDER_MODES = ("ops", "sql", "sql-files")
 SEVERITIES = ("error", "warning", "off")
+#: what autogenerate does with a column (table) dropped and another added in its place
+RENAME_MODES = ("hint-only", "suggest", "auto")
 SUPPORTED_PG_VERSIONS = range(12, 18)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$")
 _UNIT_MS = {
@@ -69,6 +71,10 @@ class Settings:
     #: autogenerate: renames of enum values, ``{"schema.type": {"old": "new"}}`` (a type of
     #: the default schema may be named alone)
     enum_renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: renames without a ``renamed_from`` hint in the model: "hint-only" (written as Alembic
+    #: writes them, drop and add), "suggest" (drop and add, with a note naming the model line
+    #: to change) or "auto" (a probable rename is written as a rename)
+    renames: str = "suggest"
 
     @property
     def lock_timeout_ms(self) -> int:
@@ -105,6 +111,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "slow_statement_ms": (int,),
     "protected": (bool,),
     "enum_renames": (dict,),
+    "renames": (str,),
 }
 _DURATION_KEYS = (
     "lock_timeout", "statement_timeout", "long_statement_timeout", "lock_retry_backoff",
@@ -123,6 +130,10 @@ def _check_value(key: str, value: Any, origin: str) -> Any:
     elif key == "render" and value not in RENDER_MODES:
         raise ConfigError(
             f"{origin}: render must be one of {', '.join(RENDER_MODES)}, got {value!r}"
+        )
+    elif key == "renames" and value not in RENAME_MODES:
+        raise ConfigError(
+            f"{origin}: renames must be one of {', '.join(RENAME_MODES)}, got {value!r}"
         )
     elif key == "pg_version" and value not in SUPPORTED_PG_VERSIONS:
         raise ConfigError(f"{origin}: pg_version must be 12 to 17, got {value}")
