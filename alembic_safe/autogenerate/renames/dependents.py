@@ -33,8 +33,11 @@ def renamed_with(db: Database, renames: Renames, schema: str | None, new_table: 
     }
     taken = set().union(*existing.values())
     out: list[ops.MigrateOperation] = []
-    for constraint in model.constraints:
-        kind = next((k for k in existing if isinstance(constraint, k)), None)
+    kinds = list(existing)
+    for constraint in sorted(model.constraints, key=lambda c: (
+            next((n for n, k in enumerate(kinds) if isinstance(c, k)), len(kinds)),
+            str(c.name or ""), [column.name for column in getattr(c, "columns", ())])):
+        kind = next((k for k in kinds if isinstance(constraint, k)), None)
         if kind is None or (kind is sa.UniqueConstraint and constraint.name is not None):
             continue  # Alembic compares named unique constraints (see .pairs)
         found = derivation.names(constraint, model, schema)

@@ -124,25 +124,56 @@ def column_place(column: sa.Column[Any], hint: str) -> Place | None:
     return Place(_display(body.path), body.start + stmt.lineno - 1, cls.__name__, written)
 
 
+def _insert(source: str, stmt: ast.stmt, lineno: int, col_offset: int, text: str) -> str:
+    """``source`` (the statement's segment) with ``text`` at a position of the class body."""
+    lines = source.splitlines()
+    row = lineno - stmt.lineno
+    col = col_offset - stmt.col_offset
+    lines[row] = lines[row][:col] + text + lines[row][col:]
+    return "\n".join(lines)
+
+
+def _into_dict(source: str, stmt: ast.stmt, value: ast.Dict, item: str) -> str:
+    """A dict literal's source with ``item`` as its first item."""
+    return _insert(source, stmt, value.lineno, value.col_offset + 1,
+                   item + (", " if value.keys else ""))
+
+
+def _appended(source: str, stmt: ast.stmt, node: ast.Call | ast.Tuple, text: str
+              ) -> str | None:
+    """``text`` added as the last argument of a call or the last item of a tuple."""
+    items: list[ast.expr | ast.keyword] = [*node.args, *node.keywords] \
+        if isinstance(node, ast.Call) else list(node.elts)
+    last = max(items, default=None, key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))
+    if last is not None and last.end_lineno is not None and last.end_col_offset is not None:
+        return _insert(source, stmt, last.end_lineno, last.end_col_offset, ", " + text)
+    if node.end_lineno is None or node.end_col_offset is None:
+        return None
+    return _insert(source, stmt, node.end_lineno, node.end_col_offset - 1, text)
+
+
 def _with_keyword(source: str, stmt: ast.stmt, call: ast.Call, hint: str) -> str | None:
     """The call's source with ``info={hint}`` added (or ``hint`` added to its info dict)."""
-    lines = source.splitlines()
     info = next((k for k in call.keywords if k.arg == "info"), None)
-    if info is not None:
-        if not isinstance(info.value, ast.Dict) or info.value.end_lineno is None:
-            return None
-        row = info.value.lineno - stmt.lineno
-        col = info.value.col_offset + 1 - stmt.col_offset  # after the {
-        insert = hint + (", " if info.value.keys else "")
-    else:
-        if call.end_lineno is None or call.end_col_offset is None:
-            return None
-        row = call.end_lineno - stmt.lineno
-        col = call.end_col_offset - 1 - stmt.col_offset  # before the )
-        insert = (", " if call.args or call.keywords else "") + f"info={{{hint}}}"
-    line = lines[row]
-    lines[row] = line[:col] + insert + line[col:]
-    return "\n".join(lines)
+    if info is None:
+        return _appended(source, stmt, call, f"info={{{hint}}}")
+    return _into_dict(source, stmt, info.value, hint) if isinstance(info.value, ast.Dict) \
+        else None
+
+
+def _table_args(source: str, stmt: ast.stmt, value: ast.expr, hint: str) -> str | None:
+    """``__table_args__``'s source with the hint in its info."""
+    if isinstance(value, ast.Tuple) and value.elts and isinstance(value.elts[-1], ast.Dict):
+        value = value.elts[-1]
+    elif isinstance(value, ast.Tuple):
+        return _appended(source, stmt, value, f"{{\"info\": {{{hint}}}}}")
+    if not isinstance(value, ast.Dict):
+        return None
+    info = next((v for k, v in zip(value.keys, value.values, strict=True)
+                 if isinstance(k, ast.Constant) and k.value == "info"), None)
+    if info is None:
+        return _into_dict(source, stmt, value, f"\"info\": {{{hint}}}")
+    return _into_dict(source, stmt, info, hint) if isinstance(info, ast.Dict) else None
 
 
 def table_place(table: sa.Table, hint: str) -> Place | None:
@@ -162,13 +193,8 @@ def table_place(table: sa.Table, hint: str) -> Place | None:
                      f"__table_args__ = {{\"info\": {{{hint}}}}}")
     value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
     source = body.segment(stmt)
-    if not isinstance(value, ast.Dict) or source is None:
+    written = _table_args(source, stmt, value, hint) if source is not None and \
+        value is not None else None
+    if written is None:
         return None
-    info = next((v for k, v in zip(value.keys, value.values, strict=True)
-                 if isinstance(k, ast.Constant) and k.value == "info"), None)
-    if info is not None:
-        return None
-    first = source.index("{", value.col_offset - stmt.col_offset) + 1
-    items = f"\"info\": {{{hint}}}" + (", " if value.keys else "")
-    return Place(_display(body.path), body.start + stmt.lineno - 1, cls.__name__,
-                 source[:first] + items + source[first:])
+    return Place(_display(body.path), body.start + stmt.lineno - 1, cls.__name__, written)
