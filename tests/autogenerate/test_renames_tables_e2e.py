@@ -87,6 +87,8 @@ def test_a_table_renamed_in_the_model_keeps_its_rows(project: Project) -> None:
     project.models(_models("accounts", HINT), convention=CONVENTION)
     script = project.autogenerate("rename users")
     assert body(script) == RENAMED
+    linted = project.lint()  # lint reads the allow() block as the guard does
+    assert linted.returncode == 0, linted.stdout
     assert body(script, "downgrade") == """\
 op.rename_constraint('orders', 'fk_orders_user_id_accounts', 'fk_orders_user_id_users')
 op.rename_constraint('accounts', 'fk_accounts_boss_id_accounts', 'fk_users_boss_id_users')
@@ -275,6 +277,8 @@ def test_hostile_names_in_a_schema(project: Project) -> None:
     project.models(_hostile(True), schemas=(SCHEMA,), convention=CONVENTION)
     script = project.autogenerate("rename payers")
     compile(script, "script", "exec")
+    linted = project.lint()  # lint reads the allow() block as the guard does
+    assert linted.returncode == 0, linted.stdout
     assert body(script) == """\
 with alembic_safe.allow('AS505', reason='table renamed in the model: info={\\'renamed_from\\': \
 \\'Pay"ers\\\\\\\\\\'} on Bill "ing\\\\.Pa"yors\\\\'):
