@@ -54,7 +54,7 @@ def _stand_in(obj: Named, shape: Shape, metadata: sa.MetaData) -> str | None:
     """The name SQLAlchemy gives a copy of ``obj`` of this shape (the constraint_name token
     as :data:`_MARK`); None when the convention names nothing, or fails on the copy."""
     convention = _convention(metadata, obj)
-    if convention is None or convention is sa.sql.base._NONE_NAME:
+    if convention is None:
         return None
     stub = sa.MetaData(naming_convention=metadata.naming_convention)
     wanted = dict.fromkeys(shape.columns)

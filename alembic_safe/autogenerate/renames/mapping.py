@@ -26,6 +26,10 @@ class Renames:
     def key(self, schema: str | None, name: str) -> TableKey:
         return (schema or self.default_schema, name)
 
+    def same_schema(self, one: str | None, other: str | None) -> bool:
+        """Whether two schemas as written (None: the default one) are the same."""
+        return (one or self.default_schema) == (other or self.default_schema)
+
     def __bool__(self) -> bool:
         return bool(self.tables or self.columns)
 

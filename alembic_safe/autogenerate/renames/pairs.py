@@ -78,7 +78,7 @@ class Pairs:
         renamed = self._renamed_index(conn).to_index()
         for create in creates:
             if not isinstance(create, ops.CreateIndexOp) or \
-                    self.renames.key(create.schema, "") != self.renames.key(schema, ""):
+                    not self.renames.same_schema(create.schema, schema):
                 continue
             model = self._model_index(create)
             if model is None or not self.db.impl.compare_indexes(model, renamed).is_equal:
