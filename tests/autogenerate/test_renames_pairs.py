@@ -4,6 +4,9 @@ really changed stays a drop and a create, after the rename."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 import sqlalchemy as sa
 from proposals import propose
 
@@ -63,3 +66,33 @@ def test_what_really_changed_is_dropped_and_created_after_the_rename(pg_url: str
     assert "op.drop_constraint(op.f('hand_named_fk'), 'orders', type_='foreignkey')" in after
     assert "op.create_foreign_key(op.f('orders_user_email_fkey'), 'orders', 'users', " \
         "['user_email'], ['mail'], ondelete='CASCADE', postgresql_not_valid=True)" in after
+
+
+def test_autogenerate_says_what_it_renamed(pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="alembic.autogenerate.alembic_safe"):
+        propose(pg_url, _model(), SETUP)
+    assert ("alembic-safe: column users.email renamed to mail (column renamed in the model: "
+            "info={'renamed_from': 'email'} on users.mail)") in caplog.messages
+
+
+def test_a_renamed_foreign_key_column_takes_its_names_along(pg_url: str) -> None:
+    metadata = sa.MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s", "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"})
+    users = sa.Table("users", metadata, sa.Column("id", sa.BigInteger, primary_key=True))
+    sa.Table("orders", metadata, sa.Column("id", sa.BigInteger, primary_key=True),
+             sa.Column("buyer_id", sa.BigInteger, sa.ForeignKey(users.c.id), index=True,
+                       info={"renamed_from": "user_id"}))
+    proposal = propose(pg_url, metadata, [
+        "CREATE TABLE users (id bigint CONSTRAINT pk_users PRIMARY KEY)",
+        "CREATE TABLE orders (id bigint CONSTRAINT pk_orders PRIMARY KEY, user_id bigint "
+        "CONSTRAINT fk_orders_user_id_users REFERENCES users)",
+        "CREATE INDEX ix_orders_user_id ON orders (user_id)"])
+    assert proposal.upgrade == """\
+with alembic_safe.allow('AS506', reason="column renamed in the model: info={'renamed_from': \
+'user_id'} on orders.buyer_id"):
+    op.alter_column('orders', 'user_id',
+               new_column_name='buyer_id')
+
+op.rename_index('ix_orders_user_id', 'ix_orders_buyer_id')
+op.rename_constraint('orders', 'fk_orders_user_id_users', 'fk_orders_buyer_id_users')"""

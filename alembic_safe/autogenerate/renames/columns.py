@@ -12,7 +12,7 @@ from alembic_safe.autogenerate.allow import AllowOp
 from alembic_safe.autogenerate.renames import notes, similar
 from alembic_safe.autogenerate.renames import ops as rename_ops
 from alembic_safe.autogenerate.renames.database import Database
-from alembic_safe.autogenerate.renames.hints import Hint, column_hint
+from alembic_safe.autogenerate.renames.hints import Hint, column_hint, display
 from alembic_safe.autogenerate.renames.mapping import Renames
 from alembic_safe.rules import find_rule
 
@@ -81,6 +81,7 @@ class ColumnRenames:
         written: list[ops.MigrateOperation] = []
         reason = hint.reason() if hint is not None else \
             notes.column_reason(schema, table, old, new)
+        notes.renamed("column", display(schema, table, old), new, reason)
         if hint is None:
             written.append(notes.auto_note(schema, table, old, new))
         written.append(AllowOp(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from typing import Any
 
@@ -13,6 +14,8 @@ from alembic_safe.autogenerate.renames.source import Place, column_place, table_
 from alembic_safe.fix.quoting import py
 
 _WIDTH = 90
+#: beside Alembic's "Detected added column ..." lines, as the safe forms' lines are
+log = logging.getLogger("alembic.autogenerate.alembic_safe")
 
 
 def _lines(text: str) -> list[str]:
@@ -39,6 +42,8 @@ def column_suggestion(schema: str | None, table: str, old: str,
     """Suggest mode: the dropped and the added column look like a rename."""
     item = _hint_item(old)
     dropped, added = display(schema, table, old), display(schema, table, column.name)
+    log.info("alembic-safe: %s dropped and %s added look like a rename: noted in the "
+             "migration, with the model line to change", dropped, added)
     lines = _lines(
         f"alembic-safe: probable rename: {dropped} is dropped below and {added} added, of a "
         f"compatible type and nullability; the drop destroys the data of {dropped}. If the "
@@ -53,6 +58,8 @@ def table_suggestion(schema: str | None, old: str, table: sa.Table) -> NoteOp:
     """Suggest mode: the dropped and the created table look like a rename."""
     item = _hint_item(old)
     dropped, created = display(schema, old), display(schema, table.name)
+    log.info("alembic-safe: table %s dropped and %s created look like a rename: noted in the "
+             "migration, with the model line to change", dropped, created)
     lines = _lines(
         f"alembic-safe: probable rename: table {dropped} is dropped below and {created} "
         f"created with the same columns; the drop destroys the rows of {dropped}. If the "
@@ -61,6 +68,11 @@ def table_suggestion(schema: str | None, old: str, table: sa.Table) -> NoteOp:
         "The model line to change:")
     fallback = f"sa.Table({table.name!r}, metadata, ..., info={{{item}}})"
     return NoteOp(lines + _where(table_place(table, item), fallback))
+
+
+def renamed(kind: str, old: str, new: str, reason: str) -> None:
+    """Say on Alembic's logger that a rename is written."""
+    log.info("alembic-safe: %s %s renamed to %s (%s)", kind, old, new, reason)
 
 
 def column_reason(schema: str | None, table: str, old: str, new: str) -> str:

@@ -14,7 +14,7 @@ from alembic_safe.autogenerate.renames import notes, similar
 from alembic_safe.autogenerate.renames import ops as rename_ops
 from alembic_safe.autogenerate.renames.columns import rule_code
 from alembic_safe.autogenerate.renames.database import Database
-from alembic_safe.autogenerate.renames.hints import Hint, table_hint
+from alembic_safe.autogenerate.renames.hints import Hint, display, table_hint
 from alembic_safe.autogenerate.renames.mapping import Renames, TableKey
 
 Pair = tuple[ops.CreateTableOp, ops.DropTableOp, Hint | None]
@@ -106,6 +106,7 @@ class TableRenames:
         at = top.index(create)
         top[at:at + 1] = [modify] if modify.ops else []
         reason = hint.reason() if hint is not None else notes.table_reason(schema, old, new)
+        notes.renamed("table", display(schema, old), new, reason)
         written: list[ops.MigrateOperation] = []
         if hint is None:
             written.append(notes.auto_note(schema, None, old, new))
