@@ -26,6 +26,7 @@ from alembic_safe.analysis.facts import (
     Lock,
     Position,
     Relation,
+    Rename,
     StatementFacts,
     TransactionControl,
     ValidateConstraint,
@@ -56,6 +57,10 @@ class Analyzer:
         self._validated_not_null: set[tuple[str, str]] = set()
         self._column_types: dict[tuple[str, str], str] = {}
         self._index_tables: dict[str, Relation] = {}
+        #: columns and tables renamed earlier in the input: (table key, column) as named now ->
+        #: as the catalog knows them; a renamed table's key -> its key in the catalog
+        self._column_was: dict[tuple[str, str], tuple[str, str]] = {}
+        self._table_was: dict[str, str] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -90,6 +95,17 @@ class Analyzer:
     def is_new(self, rel: Relation | None) -> bool:
         return rel is not None and self._key(rel) in self._new
 
+    def _in_catalog(self, table: Relation, column: str) -> list[tuple[str, str]]:
+        """Where the catalog may have a column of the input: under the name it had before the
+        input renamed it (the live catalog's), then under its name now (a type declared for
+        the statement, as ``alter_column(existing_type=...)`` does)."""
+        key = self._key(table)
+        was = self._column_was.get((key, column))
+        if was is None and key in self._table_was:
+            was = (self._table_was[key], column)
+        return [was, (key, column)] if was is not None else [(key, column),
+                                                             (table.qualified, column)]
+
     def column_type(self, table: Relation, column: str) -> str | None:
         declared = self._column_types.get((self._key(table), column))
         if declared is not None:
@@ -97,8 +113,8 @@ class Analyzer:
         catalog = self.context.catalog
         if catalog is None:
             return None
-        for key in (self._key(table), table.qualified):
-            info = catalog.columns.get((key, column))
+        for key in self._in_catalog(table, column):
+            info = catalog.columns.get(key)
             if info is not None:
                 return info.type_name
         return None
@@ -109,8 +125,8 @@ class Analyzer:
         catalog = self.context.catalog
         if catalog is None:
             return False
-        return any(column in catalog.validated_not_null_checks.get(key, frozenset())
-                   for key in (self._key(table), table.qualified))
+        return any(name in catalog.validated_not_null_checks.get(key, frozenset())
+                   for key, name in self._in_catalog(table, column))
 
     def constraint(self, table: Relation, name: str) -> ConstraintDef | None:
         return self._constraints.get((self._key(table), name))
@@ -208,6 +224,8 @@ class Analyzer:
             elif isinstance(action, CreateIndex) and action.index and action.table is not None:
                 index = Relation(action.index, action.table.schema)
                 self._index_tables[self._key(index)] = action.table
+            elif isinstance(action, Rename) and action.object_kind == "column" and key:
+                self._column_renamed(key, action.old_name, action.new_name)
         for rel in draft.creates:
             if not (draft.may_exist and self._exists(rel)):  # IF NOT EXISTS of a live one
                 self._new.add(self._key(rel))
@@ -217,6 +235,29 @@ class Analyzer:
             if self._key(old) in self._new:
                 self._new.discard(self._key(old))
                 self._new.add(self._key(new))
+            self._table_renamed(self._key(old), self._key(new))
+
+    def _column_renamed(self, key: str, old: str, new: str) -> None:
+        """What is known of column ``old`` of table ``key`` is now known as ``new``'s."""
+        self._column_was[(key, new)] = self._column_was.pop(
+            (key, old), (self._table_was.get(key, key), old))
+        if (key, old) in self._column_types:
+            self._column_types[(key, new)] = self._column_types.pop((key, old))
+        if (key, old) in self._validated_not_null:
+            self._validated_not_null.discard((key, old))
+            self._validated_not_null.add((key, new))
+
+    def _table_renamed(self, old: str, new: str) -> None:
+        """What is known of relation ``old`` is now known as ``new``'s."""
+        self._table_was[new] = self._table_was.pop(old, old)
+
+        def moved(key: tuple[str, str]) -> tuple[str, str]:
+            return (new, key[1]) if key[0] == old else key
+
+        self._column_types = {moved(k): v for k, v in self._column_types.items()}
+        self._validated_not_null = {moved(k) for k in self._validated_not_null}
+        self._constraints = {moved(k): v for k, v in self._constraints.items()}
+        self._column_was = {moved(k): v for k, v in self._column_was.items()}
 
     def _exists(self, rel: Relation) -> bool:
         """The catalog facts list the relation as already existing."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from analysis_helpers import one
 
-from alembic_safe.analysis import analyze
+from alembic_safe.analysis import Analyzer, analyze
 from alembic_safe.analysis.coercion import rewrite_free
 from alembic_safe.analysis.facts import (
     AddColumn,
     AlterColumnType,
+    AnalysisContext,
     CatalogFacts,
     ColumnInfo,
     CreateTable,
@@ -145,3 +146,34 @@ def test_validated_not_null_checks_from_catalog() -> None:
     assert stmt.scans == ()
     stmt = one("ALTER TABLE t ALTER COLUMN d SET NOT NULL", catalog=catalog)
     assert stmt.scans == (Relation("t"),)
+
+
+def _types(sql: str, catalog: CatalogFacts) -> list[tuple[str | None, bool | None]]:
+    facts = Analyzer(AnalysisContext(catalog=catalog)).feed(sql)
+    return [(a.old_type, a.rewrite_free) for stmt in facts for a in stmt.actions
+            if isinstance(a, AlterColumnType)]
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE t RENAME c TO d; ALTER TABLE t ALTER COLUMN d TYPE text",
+    "ALTER TABLE t RENAME TO u; ALTER TABLE u ALTER COLUMN c TYPE text",
+    "ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME COLUMN c TO d; "
+    "ALTER TABLE u RENAME d TO e; ALTER TABLE public.u ALTER COLUMN e TYPE text",
+    "ALTER TABLE t RENAME c TO d; ALTER TABLE t RENAME TO u; ALTER TABLE u ALTER d TYPE text",
+])
+def test_the_catalog_type_follows_renames_earlier_in_the_input(sql: str) -> None:
+    assert _types(sql, _catalog("character varying(20)")) == [("character varying(20)", True)]
+
+
+def test_a_name_freed_by_a_rename_is_not_the_catalogs() -> None:
+    sql = "ALTER TABLE t RENAME c TO d; ALTER TABLE t ADD COLUMN c int; " \
+          "ALTER TABLE t ALTER COLUMN c TYPE bigint"
+    assert _types(sql, _catalog("character varying(20)")) == [("integer", False)]
+
+
+def test_validated_not_null_checks_follow_renames() -> None:
+    catalog = CatalogFacts(validated_not_null_checks={"public.t": frozenset({"c"})})
+    facts = Analyzer(AnalysisContext(catalog=catalog)).feed(
+        "ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME c TO d; "
+        "ALTER TABLE u ALTER COLUMN d SET NOT NULL")
+    assert facts[2].scans == ()
