@@ -225,8 +225,9 @@ def test_suggest_mode_notes_the_probable_rename_and_the_model_line(project: Proj
 
 def test_hint_only_mode_writes_nothing_more(project: Project) -> None:
     _populated(project, _users())
-    project.settings(renames="hint-only")
-    _handle(project)
+    project.settings(renames="auto")  # the keyword of alembic_safe.configure wins
+    project.models(_users().replace("nickname:", "handle:"), convention=CONVENTION,
+                   configure={"renames": "hint-only"})
     script = project.autogenerate("handle")
     assert body(script) == "op.add_column('users', sa.Column('handle', sa.String(length=20), " \
         "nullable=True))\n" + SUGGESTION.split("\n", 7)[-1]

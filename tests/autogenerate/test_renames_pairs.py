@@ -8,6 +8,7 @@ import logging
 
 import pytest
 import sqlalchemy as sa
+from alembic.util import CommandError
 from proposals import propose
 
 SETUP = [
@@ -96,3 +97,14 @@ with alembic_safe.allow('AS506', reason="column renamed in the model: info={'ren
 
 op.rename_index('ix_orders_user_id', 'ix_orders_buyer_id')
 op.rename_constraint('orders', 'fk_orders_user_id_users', 'fk_orders_buyer_id_users')"""
+
+
+def test_two_columns_renamed_from_one_is_an_error(pg_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table("users", metadata, sa.Column("id", sa.BigInteger, primary_key=True),
+             sa.Column("mail", sa.Text, info=RENAMED), sa.Column("address", sa.Text,
+                                                                 info=RENAMED))
+    with pytest.raises(CommandError) as raised:
+        propose(pg_url, metadata, ["CREATE TABLE users (id bigint PRIMARY KEY, email text)"])
+    assert str(raised.value) == ("users.mail and users.address both say they were renamed "
+                                 "from 'email': keep one hint")
