@@ -41,7 +41,8 @@ def test_setting_up_registers_operations_renderers_and_the_comparator() -> None:
         assert renderers.dispatch(op) is not None
     for name in ("rename_index", "rename_constraint", "rename_sequence"):
         assert callable(getattr(Operations, name))
-    for op in (rename_ops.AllowOp, rename_ops.RenameTableOp, rename_ops.RenameIndexOp):
+    for op in (rename_ops.RenameTableOp, rename_ops.RenameIndexOp,
+               rename_ops.RenameConstraintOp, rename_ops.RenameSequenceOp):
         assert renderers.dispatch(op) is not None
     registry = _all_plugins[plugin.PLUGIN_NAME].autogenerate_comparators._registry
     registered = registry[("autogenerate", "postgresql", DispatchPriority.LAST)]

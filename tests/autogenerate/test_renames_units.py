@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql
 
+from alembic_safe.autogenerate.allow import AllowOp
 from alembic_safe.autogenerate.renames import ops as rename_ops
 from alembic_safe.autogenerate.renames.derived import Derivation
 from alembic_safe.autogenerate.renames.hints import column_hint, table_hint
@@ -91,7 +92,7 @@ def test_rename_operations(operation: ops.MigrateOperation, code: str, sql: str,
 
 
 def test_allow_block_renders_runs_and_reverses() -> None:
-    block = rename_ops.AllowOp(
+    block = AllowOp(
         ("AS506",), "column renamed in the model: info={'renamed_from': 'a'} on t.b",
         [rename_ops.RenameColumnOp("t", "a", "b")])
     assert _render(block) == (
