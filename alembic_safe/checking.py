@@ -17,7 +17,7 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     TransactionControl,
 )
-from alembic_safe.config import Settings
+from alembic_safe.config import NEWEST_PG, Settings
 from alembic_safe.optouts import parse_comment
 from alembic_safe.rules import all_rules, find_rule
 from alembic_safe.rules.base import Finding, Hit, OptOut, Rule, RuleContext, Severity
@@ -50,8 +50,9 @@ class Checker:
         self._finished = False
         selection = select(settings)
         self._severity = selection.severity
-        self._rules = [r for r in all_rules()
-                       if r.code in selection.enabled and r.applies_to(context.pg_version)]
+        self._rules = [r for r in all_rules()  # a server newer than the catalog: as the newest
+                       if r.code in selection.enabled
+                       and r.applies_to(min(context.pg_version, NEWEST_PG))]
         self._enabled = {r.code for r in self._rules}
         self._on_parse_error = [r for r in self._rules if r.code == PARSE_ERROR]
         self._on_statement = [r for r in self._rules if r.code != PARSE_ERROR]
@@ -185,10 +186,11 @@ class Checker:
         self, rule: Rule, hit: Hit, stmt: StatementFacts, optouts: Sequence[OptOut]
     ) -> Finding:
         allowed = next((o for o in optouts if o.rule == rule.code), None)
+        message = hit.message if stmt.within is None else f"{hit.message} (in the {stmt.within})"
         return Finding(
             rule=rule.code, name=rule.name,
             severity=self._severity.get(rule.code) or rule.severity,
-            message=hit.message, help=hit.help, statement=stmt.sql, path=self.path,
+            message=message, help=hit.help, statement=stmt.sql, path=self.path,
             line=stmt.position.line, column=stmt.position.column, allowed_by=allowed,
             fix=hit.fix,
         )

@@ -23,7 +23,10 @@ RENDER_MODES = ("ops", "sql", "sql-files")
 SEVERITIES = ("error", "warning", "off")
 #: what autogenerate does with a column (table) dropped and another added in its place
 RENAME_MODES = ("hint-only", "suggest", "auto")
-SUPPORTED_PG_VERSIONS = range(12, 18)
+#: the PostgreSQL majors alembic-safe knows; a newer live server is checked as NEWEST_PG
+OLDEST_PG = 12
+NEWEST_PG = 18
+SUPPORTED_PG_VERSIONS = range(OLDEST_PG, NEWEST_PG + 1)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$")
 _UNIT_MS = {
     "us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0,
@@ -52,6 +55,9 @@ class Settings:
     #: statement_timeout for statements that build or validate without blocking writes
     #: (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT): "0" means no limit.
     long_statement_timeout: str = "0"
+    #: transaction_timeout (PostgreSQL 17+) for migration transactions: "0" means no limit,
+    #: which also lifts a limit set for the role or the database
+    transaction_timeout: str = "0"
     lock_retries: int = 3
     lock_retry_backoff: str = "1s"
     drift_gate: bool = True
@@ -75,6 +81,8 @@ class Settings:
     #: writes them, drop and add), "suggest" (drop and add, with a note naming the model line
     #: to change) or "auto" (a probable rename is written as a rename)
     renames: str = "suggest"
+    #: how long ``alembic-safe lint`` lets one migration script run offline ("0": no limit)
+    lint_timeout: str = "60s"
 
     @property
     def lock_timeout_ms(self) -> int:
@@ -89,8 +97,16 @@ class Settings:
         return duration_ms(self.long_statement_timeout, "long_statement_timeout")
 
     @property
+    def transaction_timeout_ms(self) -> int:
+        return duration_ms(self.transaction_timeout, "transaction_timeout")
+
+    @property
     def lock_retry_backoff_ms(self) -> int:
         return duration_ms(self.lock_retry_backoff, "lock_retry_backoff")
+
+    @property
+    def lint_timeout_ms(self) -> int:
+        return duration_ms(self.lint_timeout, "lint_timeout")
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -98,6 +114,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
     "long_statement_timeout": (str, int),
+    "transaction_timeout": (str, int),
     "lock_retries": (int,),
     "lock_retry_backoff": (str, int),
     "drift_gate": (bool,),
@@ -112,9 +129,11 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "protected": (bool,),
     "enum_renames": (dict,),
     "renames": (str,),
+    "lint_timeout": (str, int),
 }
 _DURATION_KEYS = (
-    "lock_timeout", "statement_timeout", "long_statement_timeout", "lock_retry_backoff",
+    "lock_timeout", "statement_timeout", "long_statement_timeout", "transaction_timeout",
+    "lock_retry_backoff", "lint_timeout",
 )
 
 
@@ -136,7 +155,8 @@ def _check_value(key: str, value: Any, origin: str) -> Any:
             f"{origin}: renames must be one of {', '.join(RENAME_MODES)}, got {value!r}"
         )
     elif key == "pg_version" and value not in SUPPORTED_PG_VERSIONS:
-        raise ConfigError(f"{origin}: pg_version must be 12 to 17, got {value}")
+        raise ConfigError(
+            f"{origin}: pg_version must be {OLDEST_PG} to {NEWEST_PG}, got {value}")
     elif key in ("lock_retries", "small_table_rows", "slow_statement_ms") and value < 0:
         raise ConfigError(f"{origin}: {key} must be 0 or more, got {value}")
     elif key in ("select", "extend_select", "ignore"):

@@ -165,16 +165,16 @@ def test_integer_duration_is_milliseconds(tmp_path: Path) -> None:
     assert settings.lock_timeout_ms == 1500
 
 
-@pytest.mark.parametrize("version", [12, 15, 17])
+@pytest.mark.parametrize("version", [12, 15, 17, 18])
 def test_supported_pg_versions(tmp_path: Path, version: int) -> None:
     write_pyproject(tmp_path, f"pg_version = {version}")
     assert load_settings(tmp_path).pg_version == version
 
 
-@pytest.mark.parametrize("version", [11, 18, 9])
+@pytest.mark.parametrize("version", [11, 19, 9])
 def test_unsupported_pg_versions(tmp_path: Path, version: int) -> None:
     write_pyproject(tmp_path, f"pg_version = {version}")
-    with pytest.raises(ConfigError, match=f"pg_version must be 12 to 17, got {version}"):
+    with pytest.raises(ConfigError, match=f"pg_version must be 12 to 18, got {version}"):
         load_settings(tmp_path)
 
 

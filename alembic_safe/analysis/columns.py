@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pglast.enums.parsenodes import ConstrType
@@ -56,16 +57,16 @@ def constraint(node: Fields, column: str | None = None, *,
         columns = (column,)
     pktable = node.get("pktable")
     expression = node.get("raw_expr") if kind is ConstraintKind.CHECK and printed else None
+    enforceable = kind in (ConstraintKind.CHECK, ConstraintKind.FOREIGN_KEY)
     return ConstraintDef(
         kind=kind,
         name=node.get("conname") or None,
         columns=columns,
         not_valid=tree.flag(node, "skip_validation"),
+        not_enforced=enforceable and not tree.flag(node, "is_enforced"),
         using_index=node.get("indexname") or None,
         references=names.relation(pktable) if pktable is not None else None,
-        not_null_check_column=(
-            not_null_check_column(node.get("raw_expr")) if kind is ConstraintKind.CHECK else None
-        ),
+        not_null_check_column=_proves_not_null(kind, node, columns),
         expression=deparse.wrapped_sql(expression) if expression is not None else None,
         referenced_columns=tuple(tree.strings(node.get("pk_attrs"))),
         on_delete=_action(node, "fk_del_action", "fk_del_set_cols"),
@@ -76,6 +77,15 @@ def constraint(node: Fields, column: str | None = None, *,
         include=tuple(tree.strings(node.get("including"))),
         nulls_not_distinct=tree.flag(node, "nulls_not_distinct"),
     )
+
+
+def _proves_not_null(kind: ConstraintKind, node: Fields, columns: tuple[str, ...]) -> str | None:
+    """The column a CHECK (col IS NOT NULL) or a NOT NULL col constraint proves not null."""
+    if kind is ConstraintKind.CHECK:
+        return not_null_check_column(node.get("raw_expr"))
+    if kind is ConstraintKind.NOT_NULL and len(columns) == 1:
+        return columns[0]
+    return None
 
 
 #: pg_constraint's referential action codes as SQL (``a``, NO ACTION, is the default)
@@ -98,7 +108,7 @@ def column(node: Fields, *, printed: bool = False) -> ColumnDef:
     type_name, serial = names.type_name(type_node) if type_node is not None else ("?", False)
     not_null = tree.flag(node, "is_not_null")
     default: Volatility | None = None
-    generated = identity = primary = False
+    stored = virtual = identity = primary = False
     constraints: list[ConstraintDef] = []
     colname = tree.text(node, "colname")
     for con in tree.nodes(node, "constraints", "Constraint"):
@@ -108,9 +118,14 @@ def column(node: Fields, *, printed: bool = False) -> ColumnDef:
         elif contype is ConstrType.CONSTR_IDENTITY:
             identity = True
         elif contype is ConstrType.CONSTR_GENERATED:
-            generated = con.get("generated_kind") != "v"
+            # 's': STORED; 'v': VIRTUAL, also what PostgreSQL 18 makes of no keyword at all
+            stored = con.get("generated_kind") == "s"
+            virtual = not stored
         elif contype is ConstrType.CONSTR_NOTNULL:
             not_null = True
+        elif contype is ConstrType.CONSTR_ATTR_NOT_ENFORCED and constraints:
+            # an attribute of the constraint before it: never checked, so no scan either
+            constraints[-1] = replace(constraints[-1], not_enforced=True, not_valid=True)
         elif contype in _KINDS:  # CHECK, REFERENCES, UNIQUE, PRIMARY KEY, EXCLUDE
             if contype is ConstrType.CONSTR_PRIMARY:
                 primary = not_null = True
@@ -129,7 +144,8 @@ def column(node: Fields, *, printed: bool = False) -> ColumnDef:
         not_null=not_null or identity or serial,
         has_default=default is not None,
         default_volatility=default,
-        generated_stored=generated,
+        generated_stored=stored,
+        generated_virtual=virtual,
         identity=identity,
         serial=serial,
         primary_key=primary,

@@ -41,6 +41,7 @@ from alembic_safe.runtime.allow import active_optouts
 
 _counter = itertools.count()
 DIRECTIONS = ("upgrade", "downgrade")
+VIRTUAL_COLUMNS_SINCE = 18
 
 
 @dataclass(frozen=True)
@@ -129,16 +130,28 @@ def _bound(proxy: EnvironmentContext | Operations, module: ModuleType) -> Iterat
             proxy._remove_proxy()
 
 
+def _target(dialect: Any, pg_version: int) -> None:
+    """Make the (never connected) dialect render for PostgreSQL ``pg_version``, as it does
+    once it has met such a server: ``Computed(...)`` without ``persisted`` is VIRTUAL on 18 and
+    STORED before (SQLAlchemy sets this flag when it connects; offline it assumes the newest).
+    """
+    dialect.server_version_info = (pg_version, 0)
+    dialect.supports_virtual_generated_columns = pg_version >= VIRTUAL_COLUMNS_SINCE
+
+
 class OfflineScript:
     """A migration script imported and rendered in Alembic's offline mode.
 
-    One offline environment serves the import and every rendering, and ``alembic.context`` and
-    ``alembic.op`` are bound to it during both: a module-level ``op.get_bind()`` or
-    ``context.is_offline_mode()`` works, as it does when Alembic loads the script. Raises
-    :class:`ScriptError` naming the file and line when the script cannot be imported.
+    ``pg_version``: render as SQLAlchemy does for that PostgreSQL major (its newest behaviour
+    when None). One offline environment serves the import and every rendering, and
+    ``alembic.context`` and ``alembic.op`` are bound to it during both: a module-level
+    ``op.get_bind()`` or ``context.is_offline_mode()`` works, as it does when Alembic loads the
+    script. Raises :class:`ScriptError` naming the file and line when the script cannot be
+    imported.
     """
 
-    def __init__(self, path: Path, display: str | None = None) -> None:
+    def __init__(self, path: Path, display: str | None = None,
+                 pg_version: int | None = None) -> None:
         self.path = path
         self.shown = display or str(path)
         self._captured: list[CapturedStatement] = []
@@ -147,6 +160,8 @@ class OfflineScript:
         self._environment = EnvironmentContext(Config(), None, as_sql=True)  # type: ignore[arg-type]
         self._environment.configure(dialect_name="postgresql", output_buffer=io.StringIO(),
                                     transactional_ddl=True, literal_binds=True)
+        if pg_version is not None:
+            _target(self._environment.get_context().dialect, pg_version)
         self._operations = Operations(self._environment.get_context())
         self._hook(self._environment.get_context())
         self.module = self._load()

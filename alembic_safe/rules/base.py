@@ -10,7 +10,7 @@ A rule module defines rules with :func:`rule`::
         what="...", why="...", instead="...",        # markdown, rendered on the docs site
         sql_example=("CREATE INDEX ...", "CREATE INDEX CONCURRENTLY ..."),
         op_example=("op.create_index(...)", "with op.get_context().autocommit_block(): ..."),
-        pg_versions=(12, 17),
+        pg_versions=(12, 18),
         seen_in=("squawk require-concurrent-index-creation", ...),
     )
     def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from alembic_safe.analysis.facts import Action, AnalysisContext, StatementFacts
+from alembic_safe.config import NEWEST_PG, OLDEST_PG
 from alembic_safe.fix.model import Fix
 from alembic_safe.rules.policy import Category as Category
 from alembic_safe.rules.policy import Severity as Severity
@@ -108,7 +109,7 @@ class Rule:
     family: str
     sql_example: tuple[str, str] = ("", "")  # (unsafe, safe)
     op_example: tuple[str, str] = ("", "")  # (unsafe, safe) Alembic op code
-    pg_versions: tuple[int, int] = (12, 17)  # inclusive range where the rule applies
+    pg_versions: tuple[int, int] = (OLDEST_PG, NEWEST_PG)  # inclusive range where it applies
     seen_in: tuple[str, ...] = ()  # the same check in squawk / strong_migrations / ...
     memos: tuple[type[Memo], ...] = ()  # running state the detection reads (see Memo)
     #: action types without which the rule cannot fire; empty: it runs on every statement
@@ -166,7 +167,7 @@ def rule(
     instead: str,
     sql_example: tuple[str, str] = ("", ""),
     op_example: tuple[str, str] = ("", ""),
-    pg_versions: tuple[int, int] = (12, 17),
+    pg_versions: tuple[int, int] = (OLDEST_PG, NEWEST_PG),
     seen_in: tuple[str, ...] = (),
     memos: tuple[type[Memo], ...] = (),
     on: tuple[type[Action], ...] = (),

@@ -6,7 +6,10 @@ from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import (
     AddColumn,
+    AddConstraint,
     AlterColumnType,
+    ConstraintKind,
+    Relation,
     SetNotNull,
     StatementFacts,
     Volatility,
@@ -51,8 +54,8 @@ def add_column_not_null_without_default(stmt: StatementFacts, ctx: RuleContext) 
         col = action.column
         if not col.not_null or col.has_default:
             continue
-        if col.serial or col.identity or col.generated_stored:
-            continue  # these fill every row themselves (AS204/AS203 cover the rewrite)
+        if col.serial or col.identity or col.generated_stored or col.generated_virtual:
+            continue  # these fill every row themselves (AS204/AS203/AS206 cover the cost)
         yield Hit(
             message=f"ADD COLUMN {col.name} {col.type_name} NOT NULL on {action.table} has no "
             "default: it fails on a table that has rows",
@@ -256,12 +259,14 @@ def alter_column_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 @rule(
     code="AS206",
     name="set-not-null",
-    on=(SetNotNull,),
+    on=(SetNotNull, AddConstraint, AddColumn),
     category=Category.LOCK,
     summary="SET NOT NULL scans the table under ACCESS EXCLUSIVE",
     what=(
         "`ALTER COLUMN ... SET NOT NULL` on an existing table without a validated "
-        "`CHECK (col IS NOT NULL)`."
+        "`CHECK (col IS NOT NULL)` (or, on PostgreSQL 18, a validated `NOT NULL` constraint). "
+        "On 18 also `ADD CONSTRAINT ... NOT NULL col` without `NOT VALID`, and a virtual "
+        "generated column added `NOT NULL`: both check every row the same way."
     ),
     why=(
         "PostgreSQL reads every row to prove there is no NULL while holding ACCESS EXCLUSIVE: "
@@ -271,7 +276,11 @@ def alter_column_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         "On PostgreSQL 12+:\n"
         "1. `ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID` (brief lock, no scan).\n"
         "2. In a later transaction `VALIDATE CONSTRAINT c` (scans without blocking writes).\n"
-        "3. `SET NOT NULL` (skips the scan thanks to the validated CHECK), then drop the CHECK."
+        "3. `SET NOT NULL` (skips the scan thanks to the validated CHECK), then drop the CHECK.\n"
+        "\n"
+        "On PostgreSQL 18 in two steps: `ADD CONSTRAINT c NOT NULL col NOT VALID` (brief lock, "
+        "no scan), then in a later transaction `VALIDATE CONSTRAINT c` (scans without blocking "
+        "writes): the column is then NOT NULL."
     ),
     sql_example=(
         "ALTER TABLE claims ALTER COLUMN region SET NOT NULL;",
@@ -298,17 +307,52 @@ def set_not_null(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, SetNotNull):
         if action.has_validated_not_null_check and ctx.pg_version >= 12:
             continue
-        table = rel(action.table)
-        check = f"{action.table.name if action.table else 't'}_{action.column}_not_null"
         yield Hit(
             message=f"SET NOT NULL on {action.table}.{action.column} scans the whole table under "
             "ACCESS EXCLUSIVE",
-            help=f"`ALTER TABLE {table} ADD CONSTRAINT {ident(check)} CHECK "
-            f"({ident(action.column)} IS NOT NULL) NOT VALID`; in a later transaction "
-            f"`ALTER TABLE {table} VALIDATE CONSTRAINT {ident(check)}`; then SET NOT NULL and "
-            f"drop the CHECK. Alembic: op.create_check_constraint(\"{check}\", "
-            f"{op_name(action.table)}, \"{action.column} IS NOT NULL\"{schema_kw(action.table)}, "
-            "postgresql_not_valid=True)",
+            help=_not_null_help(action.table, action.column, ctx.pg_version),
             fix=fixes.set_not_null(action.table, action.column, ctx.pg_version)
             if action.table is not None else None,
         )
+    for added in actions(stmt, AddConstraint):
+        con = added.constraint
+        if con.kind is ConstraintKind.NOT_NULL and not con.not_valid and con.columns:
+            yield Hit(
+                message=f"ADD CONSTRAINT ... NOT NULL {con.columns[0]} on {added.table} scans "
+                "the whole table under ACCESS EXCLUSIVE",
+                help=_not_null_help(added.table, con.columns[0], ctx.pg_version, con.name),
+                fix=fixes.set_not_null(added.table, con.columns[0], ctx.pg_version)
+                if added.table is not None else None,
+            )
+    for column in actions(stmt, AddColumn):
+        col = column.column
+        if col.generated_virtual and col.not_null:
+            yield Hit(
+                message=f"virtual generated column {col.name} added NOT NULL to {column.table}: "
+                "every row's value is computed and checked under ACCESS EXCLUSIVE",
+                help=f"Add {ident(col.name)} without NOT NULL, then "
+                + _not_null_help(column.table, col.name, ctx.pg_version),
+            )
+
+
+def _not_null_help(table: Relation | None, column: str, pg_version: int,
+                   name: str | None = None) -> str:
+    """The safe way to make ``table.column`` NOT NULL on ``pg_version``."""
+    sql = rel(table)
+    check = name or f"{table.name if table else 't'}_{column}_not_null"
+    if pg_version >= 18:
+        return (
+            f"`ALTER TABLE {sql} ADD CONSTRAINT {ident(check)} NOT NULL {ident(column)} NOT "
+            f"VALID` (no scan); in a later transaction `ALTER TABLE {sql} VALIDATE CONSTRAINT "
+            f"{ident(check)}` (scans without blocking writes): the column is then NOT NULL. "
+            f"Alembic: op.execute(...) with these statements, the VALIDATE inside "
+            "op.get_context().autocommit_block()"
+        )
+    return (
+        f"`ALTER TABLE {sql} ADD CONSTRAINT {ident(check)} CHECK "
+        f"({ident(column)} IS NOT NULL) NOT VALID`; in a later transaction "
+        f"`ALTER TABLE {sql} VALIDATE CONSTRAINT {ident(check)}`; then SET NOT NULL and "
+        f"drop the CHECK. Alembic: op.create_check_constraint(\"{check}\", "
+        f"{op_name(table)}, \"{column} IS NOT NULL\"{schema_kw(table)}, "
+        "postgresql_not_valid=True)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import AlterEnum, StatementFacts
+from alembic_safe.config import NEWEST_PG, OLDEST_PG
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import actions, autocommit, py_str, rel
 
@@ -80,7 +81,7 @@ def enum_add_value_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Ite
         "with op.get_context().autocommit_block():\n"
         '    op.execute("ALTER TYPE claim_status ADD VALUE IF NOT EXISTS \'disputed\'")',
     ),
-    pg_versions=(12, 17),
+    pg_versions=(OLDEST_PG, NEWEST_PG),
     seen_in=("PostgreSQL docs ALTER TYPE notes", "alembic-postgresql-enum#133/#137"),
 )
 def enum_value_unusable_until_commit(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:

@@ -11,6 +11,7 @@ from alembic_safe.analysis.facts import (
     TableRewriteCommand,
     Truncate,
 )
+from alembic_safe.config import NEWEST_PG
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import actions, rel, strong_locks
 
@@ -227,7 +228,7 @@ def refresh_materialized_view(stmt: StatementFacts, ctx: RuleContext) -> Iterato
         "with op.get_context().autocommit_block():\n"
         '    op.execute("ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY")',
     ),
-    pg_versions=(14, 17),
+    pg_versions=(14, NEWEST_PG),
     seen_in=("squawk require-concurrent-partition-detach",),
 )
 def detach_partition(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:

@@ -26,14 +26,17 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL (
   SELECT array_agg(a.attname::text ORDER BY a.attnum) AS names,
          array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types,
-         array_agg(a.attnotnull ORDER BY a.attnum) AS not_null
+         -- PostgreSQL 18 sets attnotnull for a NOT NULL constraint still NOT VALID too
+         array_agg(a.attnotnull AND NOT EXISTS (
+             SELECT FROM pg_constraint n WHERE n.conrelid = c.oid AND n.contype = 'n'
+               AND NOT n.convalidated AND n.conkey[1] = a.attnum) ORDER BY a.attnum) AS not_null
   FROM pg_attribute a
   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     AND c.relkind IN ('r', 'p')) AS cols
 CROSS JOIN LATERAL (
   SELECT array_agg(pg_get_constraintdef(k.oid)) AS definitions
   FROM pg_constraint k
-  WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated
+  WHERE k.conrelid = c.oid AND k.contype IN ('c', 'n') AND k.convalidated
     AND cardinality(k.conkey) = 1) AS checks
 WHERE c.oid = ANY(ARRAY(
     SELECT to_regclass(CASE WHEN k.s = '' THEN quote_ident(k.r)
@@ -57,8 +60,8 @@ class RelationFacts:
 
 
 class NotNullChecks:
-    """The column of a ``CHECK (col IS NOT NULL)`` definition (None for other checks),
-    parsed by the analyzer once per definition text."""
+    """The column of a ``CHECK (col IS NOT NULL)`` or (PostgreSQL 18) ``NOT NULL col``
+    definition (None for other constraints), parsed by the analyzer once per definition."""
 
     def __init__(self) -> None:
         self._parsed: dict[str, str | None] = {}

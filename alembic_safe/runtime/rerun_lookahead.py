@@ -53,7 +53,8 @@ class Lookahead:
         if self._actions is None:
             direction = _direction(self._script)
             try:
-                captured = OfflineScript(Path(self._script.path)).render(direction)
+                captured = OfflineScript(Path(self._script.path),
+                                         pg_version=self._context.pg_version).render(direction)
             except ScriptError as exc:
                 say(f"revision {self._script.revision}: cannot read ahead in {direction}() "
                     f"({exc}); indexes a later USING INDEX attaches are built again")

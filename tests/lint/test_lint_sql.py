@@ -128,11 +128,13 @@ def test_unknown_rule_is_usage_error(lint: Lint, write: Write) -> None:
 
 
 def test_pg_version(lint: Lint, write: Write) -> None:
-    # REINDEX CONCURRENTLY exists from PG 12; pg_version outside 12..17 is a usage error
+    # REINDEX CONCURRENTLY exists from PG 12; pg_version outside 12..18 is a usage error
     write("m.sql", "SET lock_timeout = '3s';\n" + INDEX)
     run = lint("m.sql", "--pg-version", "11")
-    assert run.code == 2 and "pg_version must be 12 to 17" in run.err
+    assert run.code == 2 and "pg_version must be 12 to 18" in run.err
+    assert lint("m.sql", "--pg-version", "19").code == 2
     assert lint("m.sql", "--pg-version", "12").code == 1
+    assert lint("m.sql", "--pg-version", "18").code == 1
 
 
 def test_pg_version_changes_verdict(lint: Lint, write: Write) -> None:

@@ -101,7 +101,8 @@ def harms(stmt: StatementFacts, facts: list[StatementFacts],
     held = _held(stmt, earlier)
     blocking = {r for r, mode in held.items() if mode.blocks_writes}
     shown: set[Category] = set()
-    if stmt.parse_error or (stmt.requires_no_transaction and stmt.in_transaction) or (
+    too_new = stmt.requires is not None and context.pg_version < stmt.requires.major
+    if stmt.parse_error or too_new or (stmt.requires_no_transaction and stmt.in_transaction) or (
             _input_left_open(facts, context) and stmt.transaction_id == facts[-1].transaction_id):
         shown.add(Category.WILL_FAIL)
     optouts = [o for text in stmt.comments for o in parse_comment(text)]

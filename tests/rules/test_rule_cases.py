@@ -23,10 +23,12 @@ from alembic_safe.analysis.facts import (
     LockMode,
     LockTable,
     ModifyRows,
+    OpaqueCode,
     OtherStatement,
     Reindex,
     Relation,
     Rename,
+    Requirement,
     SetNotNull,
     SetSetting,
     StatementFacts,
@@ -36,6 +38,7 @@ from alembic_safe.analysis.facts import (
     ValidateConstraint,
     Volatility,
 )
+from alembic_safe.analysis.versions import TRANSACTION_TIMEOUT, VIRTUAL_COLUMN
 from alembic_safe.rules import all_rules
 
 AE, SHARE, SRE, SUE = (LockMode.ACCESS_EXCLUSIVE, LockMode.SHARE, LockMode.SHARE_ROW_EXCLUSIVE,
@@ -49,6 +52,11 @@ def col(name: str = "c", type_name: str = "text", **kw: object) -> ColumnDef:
 
 def add(column: ColumnDef, table: Relation = T, new: bool = False) -> StatementFacts:
     return stmt(AddColumn(table, column=column, is_new=new), locks=(lock(table, AE, new=new),))
+
+
+def newer(required: Requirement) -> StatementFacts:
+    """An ALTER TABLE that uses a feature of a newer major."""
+    return replace(stmt(OtherStatement(T, command="ALTER"), locks=(lock(T),)), requires=required)
 
 
 def constraint(kind: ConstraintKind, new: bool = False, **kw: object) -> StatementFacts:
@@ -68,11 +76,13 @@ def create_new_table() -> StatementFacts:
     return stmt(CreateTable(NEW, columns=(col("id", "bigint"),), is_new=True), kind="CREATE TABLE")
 
 
-def index(concurrently: bool = False, new: bool = False, **kw: object) -> StatementFacts:
+def index(concurrently: bool = False, new: bool = False, txn: int | None = None,
+          **kw: object) -> StatementFacts:
     table = NEW if new else T
     return stmt(CreateIndex(table, index="ix_claims_status", columns=("status",),
                             concurrently=concurrently, is_new=new, **kw),
-                kind="CREATE INDEX", locks=(lock(table, SUE if concurrently else SHARE, new=new),))
+                kind="CREATE INDEX", locks=(lock(table, SUE if concurrently else SHARE, new=new),),
+                txn=txn)
 
 
 def begin(txn: int) -> StatementFacts:
@@ -119,6 +129,14 @@ CASES = [
     Case("parse-error", "AS001", [stmt(kind="PARSE ERROR", parse_error="syntax error at or near "
                                        "\";\" at line 1, column 31")], True),
     Case("parsed", "AS001", [alter()], False),
+    # AS004 needs-newer-postgres
+    Case("virtual column on 17", "AS004", [newer(VIRTUAL_COLUMN)], True, pg_version=17),
+    Case("virtual column on 18", "AS004", [newer(VIRTUAL_COLUMN)], False, pg_version=18),
+    Case("transaction_timeout on 16", "AS004", [newer(TRANSACTION_TIMEOUT)], True, pg_version=16),
+    Case("transaction_timeout on 17", "AS004", [newer(TRANSACTION_TIMEOUT)], False,
+         pg_version=17),
+    Case("a server newer than the catalog knows", "AS004", [newer(VIRTUAL_COLUMN)], False,
+         pg_version=19),
     # AS101 create-index-not-concurrent
     Case("plain index", "AS101", [index()], True),
     Case("unique index", "AS101", [index(unique=True)], True),
@@ -151,6 +169,8 @@ CASES = [
          False),
     Case("nullable", "AS201", [add(col())], False),
     Case("not null identity", "AS201", [add(col(not_null=True, identity=True))], False),
+    Case("not null virtual generated", "AS201",
+         [add(col(not_null=True, generated_virtual=True))], False, pg_version=18),
     Case("not null on new table", "AS201", [add(col(not_null=True), NEW, new=True)], False),
     # AS202 add-column-volatile-default
     Case("volatile default", "AS202",
@@ -184,6 +204,16 @@ CASES = [
     Case("set not null", "AS206", [stmt(SetNotNull(T, column="region"), locks=(lock(T),))], True),
     Case("set not null with validated check", "AS206",
          [stmt(SetNotNull(T, column="region", has_validated_not_null_check=True))], False),
+    Case("not null constraint", "AS206", [constraint(K.NOT_NULL, columns=("region",))], True,
+         pg_version=18),
+    Case("not null constraint not valid", "AS206",
+         [constraint(K.NOT_NULL, columns=("region",), not_valid=True)], False, pg_version=18),
+    Case("not null constraint on new table", "AS206",
+         [constraint(K.NOT_NULL, new=True, columns=("region",))], False, pg_version=18),
+    Case("virtual column not null", "AS206",
+         [add(col(not_null=True, generated_virtual=True))], True, pg_version=18),
+    Case("virtual column nullable", "AS206", [add(col(generated_virtual=True))], False,
+         pg_version=18),
     # AS301 add-foreign-key-without-not-valid
     Case("fk", "AS301", [fk(False)], True),
     Case("fk not valid", "AS301", [fk(True)], False),
@@ -262,8 +292,23 @@ CASES = [
     # AS501-AS508 destructive
     Case("drop table", "AS501", [stmt(DropObject(T), kind="DROP TABLE", locks=(lock(T),))], True),
     Case("drop view", "AS501", [stmt(DropObject(T, object_kind="view"), kind="DROP VIEW")], False),
+    Case("drop new table", "AS501",
+         [create_new_table(), stmt(DropObject(NEW, is_new=True, created_here=True),
+                                   kind="DROP TABLE")], False),
+    Case("drop new table cascade", "AS501",
+         [create_new_table(), stmt(DropObject(NEW, is_new=True, created_here=True, cascade=True),
+                                   kind="DROP TABLE")], True),
+    Case("drop a table created earlier in the run", "AS501",
+         [stmt(DropObject(NEW, is_new=True), kind="DROP TABLE")], True),
     Case("drop column", "AS502", [stmt(DropColumn(T, column="legacy"), locks=(lock(T),))], True),
     Case("add column", "AS502", [alter()], False),
+    Case("drop column of a new table", "AS502",
+         [create_new_table(), stmt(DropColumn(NEW, column="id", is_new=True, created_here=True),
+                                   locks=(lock(NEW, new=True),))], False),
+    Case("drop column of a new table, cascading", "AS502",
+         [create_new_table(), stmt(DropColumn(NEW, column="id", cascade=True, is_new=True,
+                                              created_here=True),
+                                   locks=(lock(NEW, new=True),))], True),
     Case("drop type cascade", "AS503",
          [stmt(DropObject(Relation("claim_status"), object_kind="type", cascade=True))], True),
     Case("drop type", "AS503", [stmt(DropObject(Relation("claim_status"), object_kind="type"))],
@@ -278,6 +323,15 @@ CASES = [
          [stmt(Rename(Relation("ix"), object_kind="index", old_name="ix", new_name="ix2"))], False),
     Case("rename column", "AS506",
          [stmt(Rename(T, object_kind="column", old_name="amount", new_name="total"))], True),
+    Case("rename column of a new table", "AS506",
+         [create_new_table(), stmt(Rename(NEW, object_kind="column", old_name="id",
+                                          new_name="key", is_new=True))], False),
+    Case("rename new table", "AS505",
+         [create_new_table(), stmt(Rename(NEW, object_kind="table", old_name="fresh",
+                                          new_name="f2", is_new=True))], False),
+    Case("delete all of a new table", "AS504",
+         [create_new_table(), stmt(ModifyRows(NEW, command="DELETE", is_new=True,
+                                              created_here=True), kind="DELETE")], False),
     Case("rename table is not rename column", "AS506",
          [stmt(Rename(T, object_kind="table", old_name="claims", new_name="c2"))], False),
     Case("rename enum value", "AS507",
@@ -314,6 +368,18 @@ CASES = [
     Case("backfill after commit", "AS601", [begin(1), alter(txn=1), update(txn=2)], False),
     Case("backfill of another table", "AS601",
          [begin(1), alter(txn=1), update(USERS, txn=1)], False),
+    Case("backfill before ddl", "AS601", [begin(1), update(txn=1), alter(txn=1)], True),
+    Case("delete before ddl", "AS601",
+         [begin(1), update(txn=1, command="DELETE", has_where=True), index(txn=1)], True),
+    Case("batched backfill before ddl", "AS601",
+         [begin(1), update(txn=1, has_where=True, batched=True), alter(txn=1)], False),
+    Case("insert select before ddl", "AS601",
+         [begin(1), update(txn=1, command="INSERT", from_select=True), alter(txn=1)], False),
+    Case("backfill committed before ddl", "AS601", [update(txn=1), alter(txn=2)], False),
+    Case("backfill before a weak lock", "AS601",
+         [begin(1), update(txn=1), index(concurrently=True, txn=1)], False),
+    Case("backfill before ddl of another table", "AS601",
+         [begin(1), update(USERS, txn=1), alter(txn=1)], False),
     # AS602 unbatched-backfill
     Case("update all", "AS602", [update()], True),
     Case("update batch", "AS602", [update(has_where=True, batched=True)], False),
@@ -339,6 +405,11 @@ CASES = [
     Case("weak lock", "AS801", [index(concurrently=True)], False),
     Case("share lock of create index", "AS801", [index()], True),
     Case("new table", "AS801", [create_new_table(), index(new=True)], False),
+    # AS005 opaque-code
+    Case("unknown function", "AS005",
+         [stmt(OpaqueCode(None, code="migrate()", reason="unknown"), kind="SELECT")], True),
+    Case("plain select", "AS005", [stmt(OtherStatement(None, command="SELECT"), kind="SELECT")],
+         False),
     # AS802-AS806 column types
     Case("int pk", "AS802", [created(col("id", "integer", primary_key=True))], True),
     Case("serial pk by table constraint", "AS802",

@@ -49,13 +49,37 @@ def db(pg_engine: Engine) -> Iterator[Counting]:
         raw.close()
 
 
+def proven_not_null(db: Counting) -> set[str]:
+    """The users columns a validated constraint proves not null: the CHECK, and on PostgreSQL
+    18 the NOT NULL constraints it keeps in pg_constraint (of the primary key's column too)."""
+    if db.connection.info.server_version // 10000 >= 18:
+        return {"nick", "email", "id"}
+    return {"nick"}
+
+
+def test_not_null_constraints_count_once_validated(db: Counting) -> None:
+    if db.connection.info.server_version // 10000 < 18:
+        pytest.skip("NOT NULL constraints are PostgreSQL 18's (older majors: attnotnull only)")
+    db.connection.execute("ALTER TABLE app.accounts ADD COLUMN alias text;"
+                          "ALTER TABLE app.accounts ADD CONSTRAINT alias_nn NOT NULL alias "
+                          "NOT VALID")
+    live = LiveCatalog(db, NotNullChecks())
+    accounts = live.relation("app.accounts")
+    assert accounts is not None and accounts.not_null_checks == frozenset()
+    assert accounts.columns["alias"] == ColumnInfo("text", not_null=False)  # attnotnull is set
+    db.connection.execute("ALTER TABLE app.accounts VALIDATE CONSTRAINT alias_nn")
+    accounts = LiveCatalog(db, NotNullChecks()).relation("app.accounts")
+    assert accounts is not None and accounts.not_null_checks == {"alias"}
+    assert accounts.columns["alias"] == ColumnInfo("text", not_null=True)
+
+
 def test_relation_is_read_once_with_columns_checks_and_rows(db: Counting) -> None:
     live = LiveCatalog(db, NotNullChecks())
     users = live.relation("public.users")
     assert users is not None and users.kind == "r" and users.tuples == 1
     assert users.columns["email"] == ColumnInfo("text", not_null=True)
     assert users.columns["name"] == ColumnInfo("character varying(20)")
-    assert users.not_null_checks == {"nick"}  # the two-column CHECK is not read
+    assert users.not_null_checks == proven_not_null(db)  # the two-column CHECK is not read
     assert live.relation("public.users") is users
     assert db.cursors == 1
 
@@ -76,7 +100,7 @@ def test_facts_answer_the_analyzer_lookups(db: Counting) -> None:
     facts = LiveCatalog(db, NotNullChecks()).facts()
     assert facts.columns.get(("public.users", "email")) == ColumnInfo("text", not_null=True)
     assert facts.columns.get(("public.users", "missing")) is None
-    assert facts.validated_not_null_checks.get("public.users") == {"nick"}
+    assert facts.validated_not_null_checks.get("public.users") == proven_not_null(db)
     assert "public.nope" not in facts.validated_not_null_checks
     assert facts.row_counts.get("public.users") == 1
     assert facts.row_counts.get("app.accounts") is None

@@ -17,11 +17,13 @@ SELECT string_agg(pg_get_indexdef(i.indexrelid) || ' ' || i.indisvalid, E'\\n'
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 WHERE c.relnamespace = 'public'::regnamespace AND c.relname <> 'alembic_version_pkc'
 """
+# PostgreSQL 18 also lists each column's NOT NULL here (contype 'n'), alembic_version's too
 CONSTRAINTS = """
 SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated, E'\\n'
                   ORDER BY conname)
 FROM pg_constraint
 WHERE connamespace = 'public'::regnamespace AND conname <> 'alembic_version_pkc'
+  AND contype <> 'n'
 """
 
 
