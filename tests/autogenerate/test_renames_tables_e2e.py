@@ -60,7 +60,7 @@ def _fingerprint(project: Project, table: str) -> tuple[int, str]:
 
 def _names(project: Project, table: str) -> list[str]:
     return [row[0] for row in project.rows(
-        "SELECT conname FROM pg_constraint WHERE conrelid = "
+        "SELECT conname FROM pg_constraint WHERE contype <> 'n' AND conrelid = "  # 'n': 18's
         f"'{table}'::regclass UNION SELECT indexrelid::regclass::text FROM pg_index "
         f"WHERE indrelid = '{table}'::regclass UNION SELECT s.relname FROM pg_depend d "
         "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "

@@ -20,15 +20,12 @@ if TYPE_CHECKING:
 def renames(autogen_context: AutogenContext, upgrade_ops: UpgradeOps
             ) -> PriorityDispatchResult:
     """Write the renames of ``upgrade_ops``, as the ``renames`` setting says."""
-    from alembic_safe.autogenerate.options import settings
+    from alembic_safe.autogenerate.options import options
     from alembic_safe.autogenerate.renames.planner import plan
 
     if upgrade_ops.ops:
-        context = autogen_context.migration_context
-        connection = context.bind
-        schema = connection.dialect.default_schema_name if connection is not None else None
-        plan(autogen_context, upgrade_ops, settings(context).renames,
-             schema or "public")
+        plan(autogen_context, upgrade_ops,
+             options(autogen_context.migration_context, warn=False))
     return PriorityDispatchResult.CONTINUE
 
 

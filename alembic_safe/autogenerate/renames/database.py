@@ -25,15 +25,28 @@ JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
 WHERE tn.nspname = :schema AND t.relname = :table
 ORDER BY a.attnum
 """)
+#: PostgreSQL 18's NOT NULL constraints of a table, by column (none before 18)
+_NOT_NULL = sa.text("""
+SELECT a.attname, k.conname
+FROM pg_constraint k
+JOIN pg_class t ON t.oid = k.conrelid
+JOIN pg_namespace tn ON tn.oid = t.relnamespace
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.conkey[1]
+WHERE tn.nspname = :schema AND t.relname = :table AND k.contype = 'n'
+ORDER BY a.attnum
+""")
 
 
 class Database:
     """The model and the database of one autogenerate run."""
 
-    def __init__(self, autogen_context: AutogenContext, default_schema: str) -> None:
+    def __init__(self, autogen_context: AutogenContext, default_schema: str,
+                 pg_version: int) -> None:
         self.autogen = autogen_context
         self.impl = autogen_context.migration_context.impl
         self.default_schema = default_schema
+        #: the PostgreSQL major the migration is written for
+        self.pg_version = pg_version
         self._tables = {(table.schema or default_schema, table.name): table
                         for table in autogen_context.sorted_tables}
 
@@ -84,11 +97,17 @@ class Database:
         return {str(c["name"]) for c in self.autogen.inspector.get_unique_constraints(
             table, schema=schema) if c.get("name")}
 
+    def not_null_constraints(self, schema: str | None, table: str) -> list[tuple[str, str]]:
+        """(column, constraint) of each NOT NULL constraint of ``table`` (PostgreSQL 18)."""
+        return self._rows(_NOT_NULL, schema, table)
+
     def owned_sequences(self, schema: str | None, table: str) -> list[tuple[str, str, str]]:
         """(column, sequence schema, sequence) of each sequence a column of ``table`` owns."""
+        return self._rows(_OWNED_SEQUENCES, schema, table)
+
+    def _rows(self, query: sa.TextClause, schema: str | None, table: str) -> list[Any]:
         connection = self.autogen.connection
         if connection is None:
             return []
-        rows = connection.execute(_OWNED_SEQUENCES, {"schema": schema or self.default_schema,
-                                                     "table": table})
-        return [(row[0], row[1], row[2]) for row in rows]
+        return [tuple(row) for row in connection.execute(
+            query, {"schema": schema or self.default_schema, "table": table})]

@@ -1,8 +1,9 @@
 """Objects named after a renamed table or column that Alembic does not compare by name: the
-primary key, CHECK constraints, unique constraints the model leaves unnamed, and the sequences
-of serial and identity columns (``<table>_<column>_seq``). Each one whose name in the database
-is what the model's naming rule gives with the old names is renamed to what it gives now, as a
-database created from the model would name it."""
+primary key, CHECK constraints, unique constraints the model leaves unnamed, the sequences
+of serial and identity columns (``<table>_<column>_seq``) and, in a migration written for
+PostgreSQL 18 or later, the NOT NULL constraints 18 names (``<table>_<column>_not_null``).
+Each one whose name in the database is what the model's naming rule gives with the old names
+is renamed to what it gives now, as a database created from the model would name it."""
 
 from __future__ import annotations
 
@@ -48,7 +49,28 @@ def renamed_with(db: Database, renames: Renames, schema: str | None, new_table: 
             continue
         taken.add(new)
         out.append(rename_ops.RenameConstraintOp(new_table, old, new, schema=schema))
-    return out + _sequences(db, renames, schema, old_table, new_table)
+    return (out + _not_null(db, renames, schema, old_table, new_table, taken)
+            + _sequences(db, renames, schema, old_table, new_table))
+
+
+def _not_null(db: Database, renames: Renames, schema: str | None, old_table: str,
+              new_table: str, taken: set[str]) -> list[ops.MigrateOperation]:
+    """PostgreSQL 18's NOT NULL constraints: not there before 18, so a migration written for
+    an older major (which must run there too) leaves them as they are."""
+    if db.pg_version < 18:
+        return []
+    out: list[ops.MigrateOperation] = []
+    found = db.not_null_constraints(schema, old_table)
+    taken |= {name for _, name in found}
+    for column, name in found:
+        if name != names.object_name(old_table, column, "not_null"):
+            continue  # named by hand, or numbered when the name was taken
+        new = names.object_name(new_table, renames.column(schema, old_table, column),
+                                "not_null")
+        if new != name and new not in taken:
+            taken.add(new)
+            out.append(rename_ops.RenameConstraintOp(new_table, name, new, schema=schema))
+    return out
 
 
 def _sequences(db: Database, renames: Renames, schema: str | None, old_table: str,

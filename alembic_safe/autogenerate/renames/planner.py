@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from alembic.operations import ops
 
+from alembic_safe.autogenerate.options import Options
 from alembic_safe.autogenerate.renames import dependents
 from alembic_safe.autogenerate.renames.columns import ColumnRenames
 from alembic_safe.autogenerate.renames.database import Database
@@ -29,11 +30,12 @@ if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
 
 
-def plan(autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps, mode: str,
-         default_schema: str) -> None:
-    """Write the renames of ``upgrade_ops`` (``mode``: the ``renames`` setting)."""
-    db = Database(autogen_context, default_schema)
-    renames = Renames(default_schema)
+def plan(autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps, chosen: Options
+         ) -> None:
+    """Write the renames of ``upgrade_ops`` (``chosen.settings.renames``: the mode)."""
+    mode = chosen.settings.renames
+    db = Database(autogen_context, chosen.default_schema, chosen.pg_version)
+    renames = Renames(chosen.default_schema)
     tables = TableRenames(db, renames, mode)
     front: list[ops.MigrateOperation] = tables.apply(upgrade_ops)
     #: the schema each affected table is written with, and what runs first on it
