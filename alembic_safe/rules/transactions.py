@@ -141,10 +141,17 @@ class AccessExclusiveHeld(Memo):
         if held is not None:
             held.followed = held.followed or _extends_the_lock(stmt, held.relation)
             held.outlasted = held.outlasted or _long_work(stmt, held.relation) is not None
+        else:
+            for relation, _ in strong_locks(stmt, LockMode.ACCESS_EXCLUSIVE):
+                held = self.by_transaction[stmt.transaction_id] = _Held(
+                    relation, stmt.position.line)
+                break
+        if held is None:
             return
-        for relation, _ in strong_locks(stmt, LockMode.ACCESS_EXCLUSIVE):
-            self.by_transaction[stmt.transaction_id] = _Held(relation, stmt.position.line)
-            return
+        for action in actions(stmt, Rename, existing=False):
+            if action.object_kind == "table" and action.table == held.relation:
+                # the locked table under its new name: still the same table
+                held.relation = Relation(action.new_name, held.relation.schema)
 
 
 @rule(
