@@ -18,9 +18,10 @@ from alembic_safe.analysis.facts import (
     TransactionControl,
 )
 from alembic_safe.config import NEWEST_PG, Settings
+from alembic_safe.findings import Finding, OptOut
 from alembic_safe.optouts import parse_comment
 from alembic_safe.rules import all_rules, find_rule
-from alembic_safe.rules.base import Finding, Hit, OptOut, Rule, RuleContext, Severity
+from alembic_safe.rules.base import Hit, Rule, RuleContext
 from alembic_safe.rules.selection import select
 
 PARSE_ERROR, NO_REASON, UNKNOWN_RULE = "AS001", "AS002", "AS003"
@@ -197,4 +198,4 @@ class Checker:
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     """Whether any finding is an error that no opt-out allowed."""
-    return any(f.severity is Severity.ERROR and f.allowed_by is None for f in findings)
+    return any(f.blocking for f in findings)

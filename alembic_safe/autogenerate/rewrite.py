@@ -27,12 +27,13 @@ from alembic_safe.autogenerate.offline import operation_sql
 from alembic_safe.autogenerate.options import Options
 from alembic_safe.autogenerate.schedule import Item, Phase, schedule
 from alembic_safe.checking import Checker
+from alembic_safe.findings import Finding, Severity
 from alembic_safe.fix import names
 from alembic_safe.fix import ops as fix_ops
 from alembic_safe.fix.model import Fix, runs_in_transaction
 from alembic_safe.lint.files import ExistingColumns
 from alembic_safe.rules import find_rule
-from alembic_safe.rules.base import Category, Finding, Severity
+from alembic_safe.rules.base import Category
 
 #: under Alembic's logger, so its INFO lines show beside Alembic's "Detected ..." lines
 log = logging.getLogger("alembic.autogenerate.alembic_safe")
@@ -347,7 +348,7 @@ class SafeForms:
         if fix is not None:
             lines += _comment(f"Instead: {fix.summary}:") + _code(fix_ops.render(fix))
         else:
-            lines += _comment(f"Instead: {finding.help}")
+            lines += _comment(f"Instead: {finding.advice}")
         return lines
 
     def _later(self, part: ops.MigrateOperation, fix: Fix, filled: bool, rule: str) -> list[str]:

@@ -187,7 +187,30 @@ def _(step: RawSQL) -> str:
     return step.sql
 
 
-def _render_steps(steps: tuple[Step, ...]) -> list[str]:
+def offending_rows(step: Preflight) -> str:
+    """The query that lists (up to five of) the rows a pre-flight check stops on: the short
+    form of the check, for people to read and run."""
+    table = relation(step.table)
+    if step.kind is PreflightKind.UNIQUE:
+        cols = ", ".join(ident(c) for c in step.columns)
+        present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in step.columns)
+        return (f"SELECT {cols}, count(*) FROM {table} WHERE {present} GROUP BY {cols} "
+                "HAVING count(*) > 1 LIMIT 5")
+    condition = (f"{ident(step.columns[0])} IS NULL" if step.kind is PreflightKind.NOT_NULL
+                 else f"NOT ({step.expression})")
+    return f"SELECT * FROM {table} WHERE {condition} LIMIT 5"
+
+
+def _shown(step: Step, brief: bool) -> list[str]:
+    """The lines of one step: its statement, or, when ``brief``, a pre-flight check as the
+    query of the rows it stops on, under a comment saying so."""
+    if brief and isinstance(step, Preflight):
+        target = f" before {step.protects}" if step.protects else ""
+        return [f"-- pre-flight check{target}: must find no row", offending_rows(step) + ";"]
+    return [statement(step) + ";"]
+
+
+def _render_steps(steps: tuple[Step, ...], brief: bool) -> list[str]:
     """Each step's statement, with a comment where a run of steps outside a transaction
     starts and where the transaction resumes."""
     lines: list[str] = []
@@ -197,13 +220,15 @@ def _render_steps(steps: tuple[Step, ...]) -> list[str]:
         if now_outside != outside:
             lines.append(OUTSIDE if now_outside else "-- back in a transaction")
         outside = now_outside
-        lines.append(statement(step) + ";")
+        lines += _shown(step, brief)
     return lines
 
 
-def render(fix: Fix) -> str:
-    """The fix as SQL statements, one per line (multi-line DO blocks kept whole)."""
-    lines = _render_steps(fix.steps)
+def render(fix: Fix, *, brief: bool = False) -> str:
+    """The fix as SQL statements, one per line (multi-line DO blocks kept whole). ``brief``:
+    pre-flight checks as the query of the rows they stop on (see :func:`offending_rows`),
+    for help texts and docs; otherwise every statement as the migration runs it."""
+    lines = _render_steps(fix.steps, brief)
     if fix.later:
-        lines += [LATER, *_render_steps(fix.later)]
+        lines += [LATER, *_render_steps(fix.later, brief)]
     return "\n".join(lines)

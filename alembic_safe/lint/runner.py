@@ -9,9 +9,9 @@ from pathlib import Path
 
 from alembic_safe.config import Settings
 from alembic_safe.errors import UsageError
+from alembic_safe.findings import Finding
 from alembic_safe.lint.files import FileProblem, lint_migration
 from alembic_safe.lint.parallel import sql_results
-from alembic_safe.rules.base import Finding
 
 
 @dataclass

@@ -23,7 +23,7 @@ category the same one, so one rule always reports one severity. Where the harm d
 the cases are two rules (AS503 drop-type and AS510 drop-cascade; AS808 and AS810).
 
 Rules read facts only. The checker (``alembic_safe.checking``) turns hits into
-:class:`Finding` objects and applies configuration and opt-outs.
+:class:`~alembic_safe.findings.Finding` objects and applies configuration and opt-outs.
 
 A rule that looks back at earlier statements (of the file, or of the transaction) declares a
 :class:`Memo` beside it, ``@rule(..., memos=(LockTimeoutSet,))``: the checker feeds every
@@ -45,9 +45,9 @@ from typing import TypeVar, cast
 
 from alembic_safe.analysis.facts import Action, AnalysisContext, StatementFacts
 from alembic_safe.config import NEWEST_PG, OLDEST_PG
+from alembic_safe.findings import Severity
 from alembic_safe.fix.model import Fix
 from alembic_safe.rules.policy import Category as Category
-from alembic_safe.rules.policy import Severity as Severity
 from alembic_safe.rules.policy import default_severity
 
 
@@ -123,34 +123,6 @@ class Rule:
     def applies_to(self, pg_version: int) -> bool:
         low, high = self.pg_versions
         return low <= pg_version <= high
-
-
-@dataclass(frozen=True)
-class OptOut:
-    """A reasoned exemption that silenced a finding, listed in every report."""
-
-    rule: str  # code
-    reason: str
-    source: str  # "comment", "migration", "config", "allow()"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A rule's verdict on one statement, ready for a report."""
-
-    rule: str  # code, e.g. "AS101"
-    name: str  # slug, e.g. "create-index-not-concurrent"
-    severity: Severity
-    message: str
-    help: str
-    statement: str
-    path: str | None = None
-    line: int = 1
-    column: int = 1
-    #: set when an opt-out silenced the finding (then it never fails a run)
-    allowed_by: OptOut | None = field(default=None)
-    #: the safe way as data, when the rule has one
-    fix: Fix | None = None
 
 
 _REGISTRY: dict[str, Rule] = {}

@@ -10,6 +10,7 @@ from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis.facts import AnalysisContext
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
+from alembic_safe.findings import Finding, Severity
 from alembic_safe.fix import sql
 from alembic_safe.fix.model import (
     AddColumn,
@@ -24,7 +25,6 @@ from alembic_safe.fix.model import (
     ValidateConstraint,
     runs_in_transaction,
 )
-from alembic_safe.rules.base import Finding, Severity
 
 UNSAFE = [
     ("AS101", "CREATE INDEX ix_claims_status ON claims (status)"),

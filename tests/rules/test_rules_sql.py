@@ -12,8 +12,8 @@ import alembic_safe.analysis as analysis
 from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, ColumnInfo
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
+from alembic_safe.findings import Finding
 from alembic_safe.rules import all_rules
-from alembic_safe.rules.base import Finding
 
 analyze = getattr(analysis, "analyze", None)
 pytestmark = pytest.mark.skipif(analyze is None, reason="alembic_safe.analysis.analyze not built")
