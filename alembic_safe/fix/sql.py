@@ -8,9 +8,14 @@ from functools import singledispatch
 from alembic_safe.fix.model import (
     AddColumn,
     AddConstraint,
+    AddDomainConstraint,
+    AddEnumValue,
     Backfill,
     BuildIndex,
     ConstraintType,
+    CreateSequence,
+    CreateView,
+    DetachPartition,
     DropConstraint,
     DropIndex,
     Fix,
@@ -18,9 +23,14 @@ from alembic_safe.fix.model import (
     PreflightKind,
     RawSQL,
     RebuildIndex,
+    RefreshView,
+    SetDefault,
+    SetLockTimeout,
     SetNotNull,
     Step,
+    Vacuum,
     ValidateConstraint,
+    ValidateDomainConstraint,
     runs_in_transaction,
 )
 from alembic_safe.fix.quoting import ident, literal, relation
@@ -113,11 +123,73 @@ def _(step: AddColumn) -> str:
 
 @statement.register
 def _(step: Backfill) -> str:
+    """One batch: the keys after the last one done ($1) up to the batch's last ($2)."""
     where = f" AND ({step.where})" if step.where else ""
     key = ident(step.key)
     return (f"UPDATE {relation(step.table)} SET {step.assignments} "
-            f"WHERE {key} > :last_key AND {key} <= :batch_end{where}  "
-            "-- one key range per batch, each committed (alembic_safe.backfill does this)")
+            f"WHERE {key} > $1 AND {key} <= $2{where}")
+
+
+#: the comment before a backfill's statement
+BATCHES = ("-- in batches of key ranges ($1, $2], each committed (alembic_safe.backfill does "
+           "this, and resumes after the last batch done):")
+
+
+@statement.register
+def _(step: SetDefault) -> str:
+    return (f"ALTER TABLE {relation(step.table)} ALTER COLUMN {ident(step.column)} "
+            f"SET DEFAULT {step.expression}")
+
+
+@statement.register
+def _(step: CreateSequence) -> str:
+    return (f"CREATE SEQUENCE IF NOT EXISTS {relation(step.sequence)} OWNED BY "
+            f"{relation(step.table)}.{ident(step.column)}")
+
+
+@statement.register
+def _(step: AddEnumValue) -> str:
+    where = (f" BEFORE {literal(step.before)}" if step.before is not None
+             else f" AFTER {literal(step.after)}" if step.after is not None else "")
+    return f"ALTER TYPE {relation(step.enum)} ADD VALUE IF NOT EXISTS {literal(step.value)}{where}"
+
+
+@statement.register
+def _(step: RefreshView) -> str:
+    return f"REFRESH MATERIALIZED VIEW CONCURRENTLY {relation(step.view)}"
+
+
+@statement.register
+def _(step: DetachPartition) -> str:
+    return (f"ALTER TABLE {relation(step.table)} DETACH PARTITION {relation(step.partition)} "
+            "CONCURRENTLY")
+
+
+@statement.register
+def _(step: AddDomainConstraint) -> str:
+    valid = " NOT VALID" if step.not_valid else ""
+    return (f"ALTER DOMAIN {relation(step.domain)} ADD CONSTRAINT {ident(step.name)} "
+            f"CHECK ({step.expression}){valid}")
+
+
+@statement.register
+def _(step: ValidateDomainConstraint) -> str:
+    return f"ALTER DOMAIN {relation(step.domain)} VALIDATE CONSTRAINT {ident(step.name)}"
+
+
+@statement.register
+def _(step: Vacuum) -> str:
+    return f"VACUUM {relation(step.table)}"
+
+
+@statement.register
+def _(step: SetLockTimeout) -> str:
+    return f"SET lock_timeout = {literal(step.value)}"
+
+
+@statement.register
+def _(step: CreateView) -> str:
+    return f"CREATE VIEW {relation(step.view)} AS SELECT * FROM {relation(step.table)}"
 
 
 def _raise_format(*parts: str) -> str:
@@ -207,6 +279,8 @@ def _shown(step: Step, brief: bool) -> list[str]:
     if brief and isinstance(step, Preflight):
         target = f" before {step.protects}" if step.protects else ""
         return [f"-- pre-flight check{target}: must find no row", offending_rows(step) + ";"]
+    if isinstance(step, Backfill):
+        return [BATCHES, statement(step) + ";"]
     return [statement(step) + ";"]
 
 
