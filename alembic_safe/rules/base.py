@@ -8,15 +8,15 @@ A rule module defines rules with :func:`rule`::
         category=Category.LOCK,          # the severity follows (alembic_safe.rules.policy)
         summary="CREATE INDEX without CONCURRENTLY on an existing table",
         what="...", why="...", instead="...",        # markdown, rendered on the docs site
-        sql_example=("CREATE INDEX ...", "CREATE INDEX CONCURRENTLY ..."),
-        op_example=("op.create_index(...)", "with op.get_context().autocommit_block(): ..."),
+        sql_example=("CREATE INDEX ...", ""),    # flagged; the safe side is rendered from
+        op_example=("op.create_index(...)", ""),  # the fix of the flagged SQL's finding
         pg_versions=(12, 18),
         seen_in=("squawk require-concurrent-index-creation", ...),
     )
     def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         for action in stmt.actions:
             ...
-            yield Hit(message="...", help="...")
+            yield Hit(message="...", fix=fixes.index_build(action))
 
 A rule declares no severity: the policy (:mod:`alembic_safe.rules.policy`) gives every rule of a
 category the same one, so one rule always reports one severity. Where the harm differs by case,
@@ -56,8 +56,11 @@ class Hit:
     """What a rule's detection yields for one statement."""
 
     message: str  # what is wrong here, naming the table/column/index
-    help: str  # the safe way, for this statement (exact SQL or op code when possible)
-    #: the safe way as data, when the rule has one (front ends render it)
+    #: the safe way in words (no SQL or op code: that is ``fix``, rendered by every front
+    #: end); may be left out when the fix's summary says it all
+    help: str = ""
+    #: the safe way as data, when it is statements (lint, the guard, ``alembic check``, the
+    #: docs and autogenerate all render it)
     fix: Fix | None = None
 
 
@@ -107,8 +110,11 @@ class Rule:
     category: Category
     #: the module that defines the rule: groups the rules reference, never read by policy
     family: str
-    sql_example: tuple[str, str] = ("", "")  # (unsafe, safe)
-    op_example: tuple[str, str] = ("", "")  # (unsafe, safe) Alembic op code
+    #: (flagged, safe) SQL; the safe side is empty when the flagged SQL's finding has a fix,
+    #: which the docs render instead (:mod:`alembic_safe.rules.examples`)
+    sql_example: tuple[str, str] = ("", "")
+    #: (flagged, safe) Alembic op code, likewise
+    op_example: tuple[str, str] = ("", "")
     pg_versions: tuple[int, int] = (OLDEST_PG, NEWEST_PG)  # inclusive range where it applies
     seen_in: tuple[str, ...] = ()  # the same check in squawk / strong_migrations / ...
     memos: tuple[type[Memo], ...] = ()  # running state the detection reads (see Memo)

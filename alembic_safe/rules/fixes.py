@@ -12,6 +12,7 @@ from alembic_safe.analysis.facts import (
     ConstraintKind,
     CreateIndex,
     DropObject,
+    Reindex,
     Relation,
     StatementFacts,
 )
@@ -28,6 +29,7 @@ from alembic_safe.fix.model import (
     Preflight,
     PreflightKind,
     RawSQL,
+    RebuildIndex,
     SetNotNull,
     Step,
     ValidateConstraint,
@@ -59,18 +61,32 @@ def index_drop(index: Relation) -> Fix:
                summary="Drop the index concurrently, outside a transaction")
 
 
-def outside_transaction(stmt: StatementFacts) -> Fix | None:
-    """A concurrent index build or drop written inside a transaction: the same statement,
-    outside it (the only statements of that kind with a step form; None for others)."""
+#: the REINDEX targets that have a CONCURRENTLY form (not SYSTEM)
+_CONCURRENT_REINDEX = ("index", "table", "schema", "database")
+
+
+def reindex(action: Reindex) -> Fix | None:
+    """REINDEX made concurrent (None for REINDEX SYSTEM, which has no such form)."""
+    if action.table is None or action.target_kind not in _CONCURRENT_REINDEX:
+        return None
+    return Fix((RebuildIndex(action.table, action.target_kind.upper()),),
+               summary="Rebuild concurrently, outside a transaction: writes, and reads that use "
+               "the index, go on")
+
+
+def outside_transaction(stmt: StatementFacts) -> Fix:
+    """A statement that cannot run inside a transaction block, written inside one: the same
+    statement outside it (a single index build or drop as its step, which autogenerate
+    writes; any other statement as written)."""
     builds = [a for a in stmt.actions if isinstance(a, CreateIndex) and a.table is not None]
     drops = [a for a in stmt.actions if isinstance(a, DropObject) and a.object_kind == "index"
              and a.table is not None]
-    if len(builds) + len(drops) != 1 or len(stmt.actions) != 1:
-        return None
-    if builds:
+    if len(stmt.actions) == 1 and builds:
         return index_build(builds[0])
-    assert drops[0].table is not None
-    return index_drop(drops[0].table)
+    if len(stmt.actions) == 1 and drops and drops[0].table is not None:
+        return index_drop(drops[0].table)
+    return Fix((RawSQL(stmt.sql, runs_in_transaction=False),),
+               summary="Run it outside the transaction block")
 
 
 def constraint_name(table: Relation, constraint: ConstraintDef) -> str:
@@ -123,6 +139,14 @@ def foreign_key_not_valid(table: Relation, constraint: ConstraintDef) -> Fix:
         ValidateConstraint(table, name),
     ), summary="Add the foreign key NOT VALID (new rows are checked at once), then validate "
                "the existing rows in a later transaction, without blocking writes")
+
+
+def validate_later(table: Relation, name: str) -> Fix:
+    """VALIDATE CONSTRAINT after the transaction that added the constraint NOT VALID
+    committed (outside it: its own transaction)."""
+    return Fix((ValidateConstraint(table, name),),
+               summary="Validate after the transaction that added the constraint committed: "
+               "its lock no longer blocks writes while the rows are scanned")
 
 
 def check_not_valid(table: Relation, constraint: ConstraintDef) -> Fix:

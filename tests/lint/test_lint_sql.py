@@ -74,9 +74,11 @@ def test_github_format_escapes(lint: Lint, write: Write) -> None:
     first = run.out.splitlines()[0]
     assert first.startswith("::error file=m.sql,line=2,col=1,title=AS101 "
                             "create-index-not-concurrent::CREATE INDEX ix_users_email on users")
-    # the multi-line help is one annotation: newlines escaped as %0A
-    assert "%0Ahelp: Build it concurrently" in first
-    assert "%0Awith op.get_context().autocommit_block():%0A" in first
+    # the compact form is one annotation, newlines escaped as %0A: the safe way in words,
+    # then as SQL (the file is SQL)
+    assert "%0Ahelp: Build the index concurrently, outside a transaction" in first
+    assert first.endswith("%0ACREATE INDEX CONCURRENTLY ix_users_email ON users (email);")
+    assert "op.create_index" not in first
     assert run.code == 1
 
 

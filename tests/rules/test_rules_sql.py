@@ -144,4 +144,4 @@ def test_checker_never_raises(parts: list[str], noise: str, in_transaction: bool
                               pg_version: int) -> None:
     sql = "\n".join(parts) + "\n-- alembic-safe: " + noise + "\n" + noise
     findings = lint(sql, in_transaction=in_transaction, pg_version=pg_version)
-    assert all(f.message and f.help and f.line >= 1 for f in findings)
+    assert all(f.message and f.advice and f.line >= 1 for f in findings)
