@@ -117,6 +117,8 @@ class ColumnDef:
     type_sql: str = ""
     #: the DEFAULT expression as SQL, printed from the parse tree; None without a default
     default_sql: str | None = None
+    #: the GENERATED ALWAYS AS expression as SQL, printed from the parse tree
+    generated_sql: str | None = None
     #: GENERATED ALWAYS AS (...) VIRTUAL, or without STORED (PostgreSQL 18+): computed when
     #: read, so adding one writes nothing (a NOT NULL or CHECK on it still scans the table)
     generated_virtual: bool = False

@@ -136,6 +136,9 @@ class AddColumn(Step):
     type_sql: str
     #: the deparsed constant default, if any
     default: str | None = None
+    #: the deparsed expression of a virtual generated column (PostgreSQL 18: computed when
+    #: read, so adding it writes nothing)
+    virtual: str | None = None
 
 
 @dataclass(frozen=True)
@@ -286,6 +289,8 @@ class Fix:
 
     steps: tuple[Step, ...]
     later: tuple[Step, ...] = ()
+    #: when the ``later`` steps can run (their revision's condition)
+    later_when: str = "once the application writes the column"
     #: one sentence on what the steps achieve, shown before them
     summary: str = ""
     #: the steps are another plan for the same goal (expand/contract), not the flagged

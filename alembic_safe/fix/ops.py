@@ -29,7 +29,6 @@ from alembic_safe.fix.quoting import for_text, py
 from alembic_safe.fix.sql import statement
 
 BLOCK = "with op.get_context().autocommit_block():"
-LATER = "# in a later revision, once the application writes the column:"
 
 
 class _Code(str):
@@ -208,6 +207,6 @@ def render(fix: Fix) -> str:
     """The fix as the body of ``upgrade()`` (and, after a comment, what waits for later)."""
     code = render_steps(fix.steps)
     if fix.later:
-        code += f"\n{LATER}\n" + "\n".join(f"# {line}" for line in
+        code += f"\n# in a later revision, {fix.later_when}:\n" + "\n".join(f"# {line}" for line in
                                              render_steps(fix.later).splitlines())
     return code

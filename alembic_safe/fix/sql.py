@@ -36,7 +36,6 @@ from alembic_safe.fix.model import (
 from alembic_safe.fix.quoting import ident, literal, relation
 
 OUTSIDE = "-- outside a transaction block (after COMMIT; in Alembic: autocommit_block())"
-LATER = "-- in a later revision, once the application writes the column:"
 
 
 def _columns(columns: tuple[str, ...]) -> str:
@@ -117,8 +116,10 @@ def _(step: DropConstraint) -> str:
 @statement.register
 def _(step: AddColumn) -> str:
     default = f" DEFAULT {step.default}" if step.default is not None else ""
+    virtual = (f" GENERATED ALWAYS AS ({step.virtual}) VIRTUAL" if step.virtual is not None
+               else "")
     return (f"ALTER TABLE {relation(step.table)} ADD COLUMN {ident(step.column)} "
-            f"{step.type_sql}{default}")
+            f"{step.type_sql}{default}{virtual}")
 
 
 @statement.register
@@ -304,5 +305,5 @@ def render(fix: Fix, *, brief: bool = False) -> str:
     for help texts and docs; otherwise every statement as the migration runs it."""
     lines = _render_steps(fix.steps, brief)
     if fix.later:
-        lines += [LATER, *_render_steps(fix.later, brief)]
+        lines += [f"-- in a later revision, {fix.later_when}:", *_render_steps(fix.later, brief)]
     return "\n".join(lines)

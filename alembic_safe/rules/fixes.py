@@ -8,6 +8,7 @@ PostgreSQL would have chosen (:mod:`alembic_safe.fix.names`).
 from __future__ import annotations
 
 from alembic_safe.analysis.facts import (
+    ColumnDef,
     ConstraintDef,
     ConstraintKind,
     CreateIndex,
@@ -23,6 +24,7 @@ from alembic_safe.fix.model import (
     Backfill,
     BuildIndex,
     ConstraintType,
+    CreateSequence,
     DropConstraint,
     DropIndex,
     Fix,
@@ -30,14 +32,17 @@ from alembic_safe.fix.model import (
     PreflightKind,
     RawSQL,
     RebuildIndex,
+    SetDefault,
     SetNotNull,
     Step,
     ValidateConstraint,
 )
-from alembic_safe.fix.quoting import ident, relation
+from alembic_safe.fix.quoting import ident, literal, relation
 
 #: PostgreSQL 18: ADD CONSTRAINT n NOT NULL col NOT VALID, then VALIDATE
 NOT_NULL_CONSTRAINTS = 18
+#: PostgreSQL 18: GENERATED ALWAYS AS (...) VIRTUAL
+VIRTUAL_COLUMNS = 18
 
 
 def index_build(action: CreateIndex) -> Fix:
@@ -163,12 +168,13 @@ def check_not_valid(table: Relation, constraint: ConstraintDef) -> Fix:
                "existing rows in a later transaction")
 
 
-def not_null_steps(table: Relation, column: str, pg_version: int) -> tuple[Step, ...]:
+def not_null_steps(table: Relation, column: str, pg_version: int,
+                   name: str | None = None) -> tuple[Step, ...]:
     """SET NOT NULL without a scan under ACCESS EXCLUSIVE: a NOT VALID constraint, a check
     for NULLs, the validation; before PostgreSQL 18 through a CHECK (col IS NOT NULL) that
-    SET NOT NULL trusts, dropped afterwards."""
+    SET NOT NULL trusts, dropped afterwards. ``name``: the NOT NULL constraint's (18)."""
     if pg_version >= NOT_NULL_CONSTRAINTS:
-        name = names.constraint_name(table.name, (column,), "not_null")
+        name = name or names.constraint_name(table.name, (column,), "not_null")
         return (
             AddConstraint(table, name, ConstraintType.NOT_NULL, (column,), not_valid=True),
             Preflight(PreflightKind.NOT_NULL, table, (column,), protects=name),
@@ -185,8 +191,9 @@ def not_null_steps(table: Relation, column: str, pg_version: int) -> tuple[Step,
     )
 
 
-def set_not_null(table: Relation, column: str, pg_version: int) -> Fix:
-    return Fix(not_null_steps(table, column, pg_version),
+def set_not_null(table: Relation, column: str, pg_version: int,
+                 name: str | None = None) -> Fix:
+    return Fix(not_null_steps(table, column, pg_version, name),
                summary="Prove the column has no NULL with a validated constraint (a scan that "
                "does not block writes), so NOT NULL needs no scan under ACCESS EXCLUSIVE")
 
@@ -198,7 +205,81 @@ def column_expand(table: Relation, column: str, type_sql: str, pg_version: int) 
         (AddColumn(table, column, type_sql),),
         later=not_null_steps(table, column, pg_version),
         summary="Add the column nullable now and fill it (alembic_safe.backfill); make it NOT "
-                "NULL in a later revision, once the application writes it",
+                "NULL in a later revision, once the application writes it. Or give it a "
+                "constant default: one statement, metadata-only since PostgreSQL 11",
+    )
+
+
+def _fill(table: Relation, column: str, expression: str) -> Backfill:
+    """The existing rows of a new column filled with ``expression``, in batches."""
+    return Backfill(table, f"{ident(column)} = {expression}", where=f"{ident(column)} IS NULL")
+
+
+def default_expand(table: Relation, column: ColumnDef, pg_version: int) -> Fix:
+    """A column with a volatile default: added without it, the default set for new rows (no
+    rewrite), existing rows filled in batches; NOT NULL, if declared, in a later revision."""
+    assert column.default_sql is not None
+    return Fix(
+        (AddColumn(table, column.name, column.type_sql),
+         SetDefault(table, column.name, column.default_sql),
+         _fill(table, column.name, column.default_sql)),
+        later=not_null_steps(table, column.name, pg_version) if column.not_null else (),
+        later_when="once the existing rows are filled",
+        summary="Add the column without the default, set the default for new rows (no "
+                "rewrite), then fill the existing rows in batches",
+    )
+
+
+def generated_expand(table: Relation, column: ColumnDef, pg_version: int) -> Fix:
+    """A stored generated column: on PostgreSQL 18 the same expression VIRTUAL (computed when
+    read: no rewrite); before, a plain column filled in batches (new rows need a trigger or
+    the application to fill it). Either is another plan, not the same column."""
+    assert column.generated_sql is not None
+    if pg_version >= VIRTUAL_COLUMNS:
+        return Fix(
+            (AddColumn(table, column.name, column.type_sql, virtual=column.generated_sql),),
+            summary="Make it a virtual generated column: computed when read, so adding it "
+                    "writes nothing (it cannot be indexed; compute it in a view or in queries "
+                    "otherwise)",
+            alternative=True,
+        )
+    return Fix(
+        (AddColumn(table, column.name, column.type_sql),
+         _fill(table, column.name, column.generated_sql)),
+        summary="Add a plain column and fill it in batches; keep new rows filled with a "
+                "trigger or in the application (or compute the value in a view or in queries)",
+        alternative=True,
+    )
+
+
+def virtual_not_null(table: Relation, column: ColumnDef, pg_version: int) -> Fix:
+    """A virtual generated column added NOT NULL: added without NOT NULL (nothing written),
+    then made NOT NULL by a validated constraint, whose scan does not block writes."""
+    assert column.generated_sql is not None
+    return Fix(
+        (AddColumn(table, column.name, column.type_sql, virtual=column.generated_sql),
+         *not_null_steps(table, column.name, pg_version)),
+        summary="Add the column without NOT NULL (nothing is written), then prove it has no "
+                "NULL with a validated constraint, whose scan does not block writes",
+    )
+
+
+def sequence_expand(table: Relation, column: ColumnDef, pg_version: int) -> Fix:
+    """A serial or identity column: added plain, a sequence attached as its default for new
+    rows (no rewrite), existing rows numbered in batches, NOT NULL in a later revision. For
+    serial this is what serial is; identity becomes a sequence default (another plan)."""
+    sequence = Relation(names.object_name(table.name, column.name, "seq"), table.schema)
+    nextval = f"nextval({literal(relation(sequence))}::regclass)"
+    return Fix(
+        (AddColumn(table, column.name, column.type_name),
+         CreateSequence(sequence, table, column.name),
+         SetDefault(table, column.name, nextval),
+         _fill(table, column.name, nextval)),
+        later=not_null_steps(table, column.name, pg_version),
+        later_when="once the existing rows are numbered",
+        summary="Add the column plain, attach a sequence as its default for new rows (no "
+                "rewrite), number the existing rows in batches, then make it NOT NULL",
+        alternative=column.identity,
     )
 
 
@@ -215,6 +296,7 @@ def type_change_expand(table: Relation, column: str, type_sql: str) -> Fix:
             RawSQL(f"ALTER TABLE {relation(table)} RENAME COLUMN {ident(new)} TO "
                    f"{ident(column)}"),
         ),
+        later_when=f"once the application reads and writes {new} only",
         summary=f"Expand and contract: add {new} of the new type, keep it written (trigger or "
                 "application), backfill it, switch reads, then drop the old column",
         alternative=True,
