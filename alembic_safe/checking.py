@@ -187,10 +187,11 @@ class Checker:
         self, rule: Rule, hit: Hit, stmt: StatementFacts, optouts: Sequence[OptOut]
     ) -> Finding:
         allowed = next((o for o in optouts if o.rule == rule.code), None)
+        message = hit.message if stmt.within is None else f"{hit.message} (in the {stmt.within})"
         return Finding(
             rule=rule.code, name=rule.name,
             severity=self._severity.get(rule.code) or rule.severity,
-            message=hit.message, help=hit.help, statement=stmt.sql, path=self.path,
+            message=message, help=hit.help, statement=stmt.sql, path=self.path,
             line=stmt.position.line, column=stmt.position.column, allowed_by=allowed,
             fix=hit.fix,
         )

@@ -75,6 +75,8 @@ class Settings:
     #: autogenerate: renames of enum values, ``{"schema.type": {"old": "new"}}`` (a type of
     #: the default schema may be named alone)
     enum_renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: how long ``alembic-safe lint`` lets one migration script run offline ("0": no limit)
+    lint_timeout: str = "60s"
 
     @property
     def lock_timeout_ms(self) -> int:
@@ -96,6 +98,10 @@ class Settings:
     def lock_retry_backoff_ms(self) -> int:
         return duration_ms(self.lock_retry_backoff, "lock_retry_backoff")
 
+    @property
+    def lint_timeout_ms(self) -> int:
+        return duration_ms(self.lint_timeout, "lint_timeout")
+
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "render": (str,),
@@ -116,10 +122,11 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "slow_statement_ms": (int,),
     "protected": (bool,),
     "enum_renames": (dict,),
+    "lint_timeout": (str, int),
 }
 _DURATION_KEYS = (
     "lock_timeout", "statement_timeout", "long_statement_timeout", "transaction_timeout",
-    "lock_retry_backoff",
+    "lock_retry_backoff", "lint_timeout",
 )
 
 

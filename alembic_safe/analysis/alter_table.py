@@ -84,6 +84,7 @@ def _subcommand(cmd: Fields, table: Relation, scope: Scope, draft: Draft) -> Loc
         draft.actions.append(DropColumn(table, column=column,
                                         if_exists=tree.flag(cmd, "missing_ok"), cascade=cascade))
         draft.destroys_data = draft.breaks_running_code = True
+        _foreign_key_partners(scope, draft, table, [column], cascade)
         return AE
     if subtype is AT.AT_AlterColumnType and coldef is not None:
         return _alter_type(coldef, column, table, scope, draft)
@@ -114,6 +115,7 @@ def _subcommand(cmd: Fields, table: Relation, scope: Scope, draft: Draft) -> Loc
                                             if_exists=tree.flag(cmd, "missing_ok"),
                                             cascade=cascade))
         draft.destroys_data = draft.destroys_data or cascade  # what depends on it goes too
+        _dropped_constraint(scope, draft, table, column, cascade)
         return AE
     if subtype in _REWRITE_COMMANDS:
         draft.actions.append(TableRewriteCommand(table, command=_REWRITE_COMMANDS[subtype]))
@@ -198,7 +200,31 @@ def _alter_type(
     if not free:
         draft.rewrite(table)
         draft.breaks_running_code = True
+    _foreign_key_partners(scope, draft, table, [column], cascade=True)  # keys are rebuilt
     return AE
+
+
+def _foreign_key_partners(scope: Scope, draft: Draft, table: Relation, columns: list[str],
+                          cascade: bool) -> None:
+    """ACCESS EXCLUSIVE on the other table of each foreign key declared earlier that the change
+    of ``columns`` drops or rebuilds: the tables its keys on them reference, and (``cascade``)
+    the tables whose keys reference them."""
+    draft.lock_all(scope.referenced(table, columns), AE)
+    if cascade:
+        draft.lock_all(scope.referencing(table, columns), AE)
+
+
+def _dropped_constraint(scope: Scope, draft: Draft, table: Relation, name: str,
+                        cascade: bool) -> None:
+    """DROP CONSTRAINT of a constraint declared earlier: a foreign key's referenced table is
+    locked too (its triggers go); with CASCADE, a key's dependent foreign keys go as well."""
+    con = scope.constraint(table, name)
+    if con is None:
+        return
+    if con.kind is ConstraintKind.FOREIGN_KEY and con.references is not None:
+        draft.lock(con.references, AE)
+    if cascade and con.kind in (ConstraintKind.PRIMARY_KEY, ConstraintKind.UNIQUE):
+        draft.lock_all(scope.referencing(table, con.columns), AE)
 
 
 def _partition(spec: Fields | None, subtype: AT, table: Relation, draft: Draft) -> LockMode:

@@ -24,11 +24,14 @@ from alembic_safe.analysis.facts import (
     Rename,
 )
 from alembic_safe.analysis.locks import AE, SRE, SUE
+from alembic_safe.analysis.reads import reads
 from alembic_safe.analysis.tree import Fields
 
 #: object kinds whose DROP loses stored data by itself (a schema, type or domain that anything
 #: still uses cannot be dropped without CASCADE, which counts as destroying data)
 _DATA_KINDS = frozenset({"table", "materialized view", "sequence"})
+#: object kinds of functions and procedures
+ROUTINE_KINDS = frozenset({"function", "procedure", "routine"})
 #: object kinds whose DROP takes ACCESS EXCLUSIVE on the object itself
 _RELATION_KINDS = frozenset({"table", "view", "materialized view", "sequence", "index",
                              "foreign table"})
@@ -63,12 +66,15 @@ def create_table(node: Fields, scope: Scope) -> Draft:
         if con_def.kind is ConstraintKind.FOREIGN_KEY and con_def.references is not None:
             draft.lock(con_def.references, SRE)
     parent = None
-    inherits = tree.items(node, "inhRelations")
+    inherits = [names.relation(r) for r in tree.nodes(node, "inhRelations", "RangeVar")]
     if node.get("partbound") is not None and inherits:
-        first = tree.of(inherits[0], "RangeVar")
-        if first is not None:
-            parent = names.relation(first)
-            draft.lock(parent, AE)
+        parent = inherits[0]
+        draft.lock(parent, AE)
+    else:  # INHERITS (parent, ...): the parents keep writes, not schema changes
+        draft.lock_all(inherits, SUE)
+    for like in tree.nodes(node, "tableElts", "TableLikeClause"):
+        if like.get("relation") is not None:
+            draft.lock(names.relation(like["relation"]), LockMode.ACCESS_SHARE)
     persistence = relation.get("relpersistence")
     draft.actions.append(CreateTable(
         table,
@@ -87,6 +93,9 @@ def create_table(node: Fields, scope: Scope) -> Draft:
 def create_table_as(node: Fields, scope: Scope) -> Draft:
     matview = tree.enum(node, "objtype", ObjectType) is ObjectType.OBJECT_MATVIEW
     draft = Draft(kind="CREATE MATERIALIZED VIEW" if matview else "CREATE TABLE AS")
+    query = node.get("query")
+    if query is not None:
+        reads(tree.unwrap(query), draft)
     into = node.get("into")
     rel = into.get("rel") if into is not None else None
     if rel is not None:
@@ -179,6 +188,11 @@ def drop(node: Fields, scope: Scope) -> Draft:
     if_exists = tree.flag(node, "missing_ok")
     concurrent = tree.flag(node, "concurrent")
     for obj in tree.items(node, "objects"):
+        if kind in ROUTINE_KINDS:
+            draft.actions.append(DropObject(_named(obj) or Relation("?"), object_kind=kind,
+                                            if_exists=if_exists, cascade=cascade))
+            draft.undefines.append(_named(obj) or Relation("?"))
+            continue
         parts = tree.listed(obj)
         if kind in ("trigger", "rule", "policy") and parts is not None and len(parts) > 1:
             target = names.from_names(parts[:-1])
@@ -198,6 +212,10 @@ def drop(node: Fields, scope: Scope) -> Draft:
                 table = scope.index_table(target)
                 if table is not None:
                     draft.lock(table, mode)
+        if kind == "table":  # its foreign keys go: their triggers on the other tables too
+            draft.lock_all(scope.referenced(target), AE)
+            if cascade:
+                draft.lock_all(scope.referencing(target), AE)
     draft.requires_no_transaction = concurrent
     draft.destroys_data = kind in _DATA_KINDS or cascade
     draft.breaks_running_code = kind in ("table", "view", "materialized view", "column")
@@ -258,6 +276,9 @@ def create_object(tag: str) -> Callable[[Fields, Scope], Draft]:
         created = names.relation(value) if isinstance(value, dict) else names.from_names(value)
         draft = Draft(kind=kind)
         draft.actions.append(OtherStatement(created, command=kind))
+        query = node.get("query")
+        if query is not None:  # a view reads the tables of its query
+            reads(tree.unwrap(query), draft)
         if tree.flag(node, "replace"):  # CREATE OR REPLACE VIEW
             draft.lock(created, AE)
         draft.creates.append(created)
@@ -341,4 +362,68 @@ def drop_database(node: Fields, scope: Scope) -> Draft:
     draft.actions.append(DropObject(Relation(tree.text(node, "dbname") or "?"),
                                     object_kind="database",
                                     if_exists=tree.flag(node, "missing_ok")))
+    return draft
+
+
+def create_rule(node: Fields, scope: Scope) -> Draft:
+    """CREATE [OR REPLACE] RULE: ACCESS EXCLUSIVE on the table (pg_locks shows it)."""
+    draft = Draft(kind="CREATE RULE")
+    relation = node.get("relation")
+    table = names.relation(relation) if relation is not None else None
+    draft.actions.append(OtherStatement(table, command="CREATE RULE"))
+    if table is not None:
+        draft.lock(table, AE)
+    return draft
+
+
+def policy(tag: str) -> Callable[[Fields, Scope], Draft]:
+    """CREATE / ALTER POLICY: ACCESS EXCLUSIVE on the table."""
+    kind = "CREATE POLICY" if tag == "CreatePolicyStmt" else "ALTER POLICY"
+
+    def handler(node: Fields, scope: Scope) -> Draft:
+        draft = Draft(kind=kind)
+        relation = node.get("table")
+        table = names.relation(relation) if relation is not None else None
+        draft.actions.append(OtherStatement(table, command=kind))
+        if table is not None:
+            draft.lock(table, AE)
+        return draft
+
+    return handler
+
+
+def create_statistics(node: Fields, scope: Scope) -> Draft:
+    """CREATE STATISTICS: SHARE UPDATE EXCLUSIVE on the table."""
+    draft = Draft(kind="CREATE STATISTICS")
+    tables = [names.relation(r) for r in tree.nodes(node, "relations", "RangeVar")]
+    draft.actions.append(OtherStatement(tables[0] if tables else None, command=draft.kind))
+    draft.lock_all(tables, SUE)
+    return draft
+
+
+def publication(tag: str) -> Callable[[Fields, Scope], Draft]:
+    """CREATE / ALTER PUBLICATION ... TABLE: SHARE UPDATE EXCLUSIVE on each table named."""
+    kind = "CREATE PUBLICATION" if tag == "CreatePublicationStmt" else "ALTER PUBLICATION"
+
+    def handler(node: Fields, scope: Scope) -> Draft:
+        draft = Draft(kind=kind)
+        draft.actions.append(OtherStatement(None, command=kind))
+        for spec in tree.nodes(node, "pubobjects", "PublicationObjSpec"):
+            table = spec.get("pubtable")
+            if table is not None and table.get("relation") is not None:
+                draft.lock(names.relation(table["relation"]), SUE)
+        return draft
+
+    return handler
+
+
+def alter_sequence(node: Fields, scope: Scope) -> Draft:
+    """ALTER SEQUENCE: SHARE ROW EXCLUSIVE on the sequence (``nextval()``, so every INSERT
+    that fills a column from it, waits)."""
+    draft = Draft(kind="ALTER SEQUENCE")
+    relation = node.get("sequence")
+    sequence = names.relation(relation) if relation is not None else None
+    draft.actions.append(OtherStatement(sequence, command=draft.kind))
+    if sequence is not None:
+        draft.lock(sequence, SRE)
     return draft

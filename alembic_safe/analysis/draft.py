@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,6 +13,16 @@ from alembic_safe.analysis.facts import (
     LockMode,
     Relation,
 )
+from alembic_safe.analysis.plpgsql import Item
+from alembic_safe.analysis.schema import Routine
+
+
+@dataclass(frozen=True)
+class Body:
+    """Code a statement runs whose SQL the analyzer reads: a DO block's, a called function's."""
+
+    within: str  # "DO block", "function migrate()"
+    items: tuple[Item, ...]
 
 
 @dataclass
@@ -34,12 +45,21 @@ class Draft:
     may_exist: bool = False
     drops: list[Relation] = field(default_factory=list)
     renames: list[tuple[Relation, Relation]] = field(default_factory=list)
+    #: functions and procedures this statement creates (or replaces) and drops
+    defines: list[tuple[Relation, Routine]] = field(default_factory=list)
+    undefines: list[Relation] = field(default_factory=list)
+    #: code the statement runs (a DO block, a called function), analyzed after it
+    bodies: list[Body] = field(default_factory=list)
 
     def lock(self, relation: Relation, mode: LockMode) -> None:
         """Record a lock; a relation locked twice keeps the stronger mode."""
         current = self.locks.get(relation)
         if current is None or mode > current:
             self.locks[relation] = mode
+
+    def lock_all(self, relations: Iterable[Relation], mode: LockMode) -> None:
+        for relation in relations:
+            self.lock(relation, mode)
 
     def rewrite(self, relation: Relation) -> None:
         if relation not in self.rewrites:
@@ -63,7 +83,20 @@ class Scope(Protocol):
         """A validated CHECK (column IS NOT NULL) exists (catalog, or earlier statements)."""
 
     def constraint(self, table: Relation, name: str) -> ConstraintDef | None:
-        """A constraint added earlier in the input, by table and name."""
+        """A constraint added earlier, by table and name."""
 
     def index_table(self, index: Relation) -> Relation | None:
-        """The table of an index created earlier in the input."""
+        """The table of an index created earlier."""
+
+    def referenced(self, table: Relation, columns: Iterable[str] | None = None
+                   ) -> list[Relation]:
+        """Tables that foreign keys of ``table`` declared earlier reference (those on
+        ``columns``, when given)."""
+
+    def referencing(self, table: Relation, columns: Iterable[str] | None = None
+                    ) -> list[Relation]:
+        """Tables whose foreign keys declared earlier reference ``table`` (its ``columns``,
+        when given)."""
+
+    def routine(self, name: Relation) -> Routine | None:
+        """A function or procedure created earlier."""

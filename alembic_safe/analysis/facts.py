@@ -39,6 +39,43 @@ class LockMode(IntEnum):
         """Conflicts with ACCESS SHARE (plain SELECT)."""
         return self is LockMode.ACCESS_EXCLUSIVE
 
+    @property
+    def conflicts(self) -> int:
+        """The modes this one conflicts with, as a bit mask (bit ``1 << mode``): PostgreSQL's
+        "Conflicting Lock Modes" table."""
+        return _CONFLICTS[self]
+
+    def covered_by(self, held: int) -> bool:
+        """Whether a transaction that already holds the modes ``held`` (a :attr:`conflicts`
+        union) can be granted this mode without waiting: every mode that conflicts with it
+        already conflicts with one held, so no other transaction can hold one now."""
+        return self.conflicts & ~held == 0
+
+
+def _modes(*modes: LockMode) -> int:
+    mask = 0
+    for mode in modes:
+        mask |= 1 << mode
+    return mask
+
+
+_L = LockMode
+_CONFLICTS = {
+    _L.ACCESS_SHARE: _modes(_L.ACCESS_EXCLUSIVE),
+    _L.ROW_SHARE: _modes(_L.EXCLUSIVE, _L.ACCESS_EXCLUSIVE),
+    _L.ROW_EXCLUSIVE: _modes(_L.SHARE, _L.SHARE_ROW_EXCLUSIVE, _L.EXCLUSIVE,
+                             _L.ACCESS_EXCLUSIVE),
+    _L.SHARE_UPDATE_EXCLUSIVE: _modes(_L.SHARE_UPDATE_EXCLUSIVE, _L.SHARE,
+                                      _L.SHARE_ROW_EXCLUSIVE, _L.EXCLUSIVE, _L.ACCESS_EXCLUSIVE),
+    _L.SHARE: _modes(_L.ROW_EXCLUSIVE, _L.SHARE_UPDATE_EXCLUSIVE, _L.SHARE_ROW_EXCLUSIVE,
+                     _L.EXCLUSIVE, _L.ACCESS_EXCLUSIVE),
+    _L.SHARE_ROW_EXCLUSIVE: _modes(_L.ROW_EXCLUSIVE, _L.SHARE_UPDATE_EXCLUSIVE, _L.SHARE,
+                                   _L.SHARE_ROW_EXCLUSIVE, _L.EXCLUSIVE, _L.ACCESS_EXCLUSIVE),
+    _L.EXCLUSIVE: _modes(_L.ROW_SHARE, _L.ROW_EXCLUSIVE, _L.SHARE_UPDATE_EXCLUSIVE, _L.SHARE,
+                         _L.SHARE_ROW_EXCLUSIVE, _L.EXCLUSIVE, _L.ACCESS_EXCLUSIVE),
+    _L.ACCESS_EXCLUSIVE: _modes(*_L),
+}
+
 
 @dataclass(frozen=True, order=True)
 class Relation:
@@ -94,8 +131,12 @@ class Action:
     """Base class of everything a statement does. ``table`` is the object it acts on."""
 
     table: Relation | None
-    #: the table/type/index was created earlier in the same migration or file
+    #: the table/type/index was created earlier in the same migration or file (or, for the
+    #: runtime guard, by an earlier revision of the same run: ``AnalysisContext.new_relations``)
     is_new: bool = field(default=False, kw_only=True)
+    #: created earlier in this very input (migration or file), not only earlier in the run:
+    #: it holds no data but what this input put in it
+    created_here: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -327,6 +368,18 @@ class TransactionControl(Action):
 
 
 @dataclass(frozen=True)
+class OpaqueCode(Action):
+    """Code that runs SQL the analyzer cannot see: a call of a function it does not know, a
+    string built at run time and EXECUTEd, a DO block in a language other than PL/pgSQL."""
+
+    #: what runs, as written: ``my_migration_fn()``, ``CALL archive_claims()``, ``EXECUTE
+    #: format(...)``
+    code: str = ""
+    #: why its SQL cannot be seen
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class OtherStatement(Action):
     """Anything the analyzer does not model further (SELECT, GRANT, CREATE FUNCTION, ...)."""
 
@@ -376,6 +429,9 @@ class StatementFacts:
     parse_error: str | None = None
     #: the newest PostgreSQL feature the statement uses, when older majors reject it
     requires: Requirement | None = None
+    #: the code whose body holds this statement (``DO block``, ``function f()``); its position
+    #: is that code's. None for a statement of the input itself
+    within: str | None = None
 
 
 @dataclass(frozen=True)

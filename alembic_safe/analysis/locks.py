@@ -65,6 +65,9 @@ STATEMENT_LOCKS: tuple[tuple[str, str, str], ...] = (
     ("ALTER TABLE (most subcommands)", "ACCESS EXCLUSIVE", "the table"),
     ("ALTER TABLE ... ADD FOREIGN KEY", "SHARE ROW EXCLUSIVE", "the table and the referenced "
      "table"),
+    ("ALTER TABLE ... DROP CONSTRAINT / DROP COLUMN / ALTER COLUMN TYPE of a foreign key, "
+     "DROP TABLE", "ACCESS EXCLUSIVE", "also the other table of each foreign key declared "
+     "earlier that it drops or rebuilds (with CASCADE: the tables whose keys reference it)"),
     ("ALTER TABLE ... VALIDATE CONSTRAINT", "SHARE UPDATE EXCLUSIVE", "the table (ROW SHARE on "
      "the referenced table of a foreign key added in the input)"),
     ("ALTER TABLE ... SET STATISTICS / SET (attribute option) / CLUSTER ON / SET WITHOUT "
@@ -80,7 +83,8 @@ STATEMENT_LOCKS: tuple[tuple[str, str, str], ...] = (
     ("ALTER INDEX ... RENAME", "SHARE UPDATE EXCLUSIVE", "the index"),
     ("ALTER TABLE / COLUMN / CONSTRAINT ... RENAME", "ACCESS EXCLUSIVE", "the table"),
     ("DROP TABLE / VIEW / MATERIALIZED VIEW / SEQUENCE", "ACCESS EXCLUSIVE", "the object"),
-    ("TRUNCATE", "ACCESS EXCLUSIVE", "every table truncated"),
+    ("TRUNCATE", "ACCESS EXCLUSIVE", "every table truncated (with CASCADE, also those whose "
+     "foreign keys declared earlier reference them)"),
     ("LOCK TABLE", "the mode given (default ACCESS EXCLUSIVE)", "every table named"),
     ("VACUUM", "SHARE UPDATE EXCLUSIVE", "the table"),
     ("VACUUM FULL / CLUSTER", "ACCESS EXCLUSIVE", "the table"),
@@ -88,10 +92,19 @@ STATEMENT_LOCKS: tuple[tuple[str, str, str], ...] = (
     ("REFRESH MATERIALIZED VIEW", "ACCESS EXCLUSIVE", "the view"),
     ("REFRESH MATERIALIZED VIEW CONCURRENTLY", "EXCLUSIVE", "the view"),
     ("CREATE TRIGGER", "SHARE ROW EXCLUSIVE", "the table"),
-    ("DROP TRIGGER / CREATE RULE", "ACCESS EXCLUSIVE", "the table"),
+    ("DROP TRIGGER / CREATE [OR REPLACE] RULE / DROP RULE", "ACCESS EXCLUSIVE", "the table"),
+    ("CREATE / ALTER / DROP POLICY", "ACCESS EXCLUSIVE", "the table"),
+    ("CREATE STATISTICS", "SHARE UPDATE EXCLUSIVE", "the table"),
+    ("CREATE / ALTER PUBLICATION ... TABLE", "SHARE UPDATE EXCLUSIVE", "each table named"),
+    ("ALTER SEQUENCE", "SHARE ROW EXCLUSIVE", "the sequence (nextval() waits)"),
     ("CREATE TABLE ... REFERENCES", "SHARE ROW EXCLUSIVE", "the referenced table"),
     ("CREATE TABLE ... PARTITION OF", "ACCESS EXCLUSIVE", "the parent"),
-    ("CREATE OR REPLACE VIEW", "ACCESS EXCLUSIVE", "the view"),
+    ("CREATE TABLE ... INHERITS", "SHARE UPDATE EXCLUSIVE", "each parent"),
+    ("CREATE TABLE (LIKE ...) / CREATE VIEW / CREATE TABLE AS / CREATE MATERIALIZED VIEW",
+     "ACCESS SHARE", "the tables it copies or reads"),
+    ("CREATE OR REPLACE VIEW", "ACCESS EXCLUSIVE", "the view (ACCESS SHARE on what it reads)"),
+    ("DO / CALL / SELECT of a function created in the input", "those of its statements",
+     "what the PL/pgSQL or SQL body runs (see below)"),
     ("COMMENT ON TABLE / COLUMN / INDEX", "SHARE UPDATE EXCLUSIVE", "the object"),
     ("CREATE TABLE / TYPE / VIEW / FUNCTION, GRANT, SET, ...", "none", "no existing table"),
 )

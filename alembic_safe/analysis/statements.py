@@ -14,7 +14,7 @@ from pglast.enums.parsenodes import (
 )
 from pglast.enums.parsenodes import VariableSetKind as VS
 
-from alembic_safe.analysis import ddl, names, tree
+from alembic_safe.analysis import ddl, names, procedural, tree
 from alembic_safe.analysis.alter_table import alter_table
 from alembic_safe.analysis.draft import Draft, Scope
 from alembic_safe.analysis.facts import (
@@ -31,6 +31,7 @@ from alembic_safe.analysis.facts import (
     Truncate,
 )
 from alembic_safe.analysis.locks import AE, SUE
+from alembic_safe.analysis.reads import reads
 from alembic_safe.analysis.tree import Fields
 
 Handler = Callable[[Fields, Scope], Draft]
@@ -55,21 +56,6 @@ _NO_TRANSACTION = {
     "DropTableSpaceStmt": "DROP TABLESPACE",
     "AlterSystemStmt": "ALTER SYSTEM",
 }
-
-
-def _reads(root: tuple[str, Fields], draft: Draft,
-           mode: LockMode = LockMode.ACCESS_SHARE) -> None:
-    """ACCESS SHARE (or ``mode``) on every table a query reads (CTE names excluded)."""
-    ctes: set[str] = set()
-    tables: list[Fields] = []
-    for tag, item in tree.walk(root):
-        if tag == "RangeVar":
-            tables.append(item)
-        elif tag == "CommonTableExpr" and item.get("ctename"):
-            ctes.add(item["ctename"])
-    for item in reversed(tables):
-        if item.get("schemaname") is not None or item.get("relname") not in ctes:
-            draft.lock(names.relation(item), mode)
 
 
 def command_name(tag: str) -> str:
@@ -107,7 +93,7 @@ def _modify(tag: str, command: str) -> Handler:
 
     def handler(node: Fields, scope: Scope) -> Draft:
         draft = Draft(kind=command)
-        _reads((tag, node), draft)
+        reads((tag, node), draft)
         relation = node.get("relation")
         if relation is None:
             return draft
@@ -128,8 +114,8 @@ def _modify(tag: str, command: str) -> Handler:
 def _select(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="SELECT")
     locking = node.get("lockingClause")
-    _reads(("SelectStmt", node), draft,
-           LockMode.ROW_SHARE if locking else LockMode.ACCESS_SHARE)
+    calls = reads(("SelectStmt", node), draft,
+                   LockMode.ROW_SHARE if locking else LockMode.ACCESS_SHARE)
     for tag, item in tree.walk(tree.items(node, "targetList")):
         if tag == "FuncCall" and _is_set_config(item):
             values = [c for a in tree.items(item, "args")
@@ -144,10 +130,13 @@ def _select(node: Fields, scope: Scope) -> Draft:
     if into is not None and into.get("rel") is not None:
         table = names.relation(into["rel"])
         draft.kind = "SELECT INTO"
+        draft.locks.pop(table, None)  # the table it creates, not one it reads
         draft.actions.append(CreateTable(table, as_select=True))
         draft.creates.append(table)
     if not draft.actions:
         draft.actions.append(OtherStatement(None, command="SELECT"))
+    for call in calls:  # a function of the input's own, or unknown, may run any SQL
+        procedural.call(call, scope, draft)
     return draft
 
 
@@ -287,6 +276,8 @@ def _truncate(node: Fields, scope: Scope) -> Draft:
         table = names.relation(rel)
         draft.actions.append(Truncate(table, cascade=cascade))
         draft.lock(table, AE)
+        if cascade:  # the tables whose foreign keys reference it are emptied too
+            draft.lock_all(scope.referencing(table), AE)
     return draft
 
 
@@ -296,7 +287,7 @@ def _copy(node: Fields, scope: Scope) -> Draft:
     if relation is None:
         query = node.get("query")
         if query is not None:
-            _reads(tree.unwrap(query), draft)
+            reads(tree.unwrap(query), draft)
         draft.actions.append(OtherStatement(None, command="COPY"))
         return draft
     table = names.relation(relation)
@@ -342,6 +333,16 @@ _HANDLERS: dict[type[ast.Node], Handler] = {
     ast.LockStmt: _lock,
     ast.TruncateStmt: _truncate,
     ast.CopyStmt: _copy,
+    ast.DoStmt: procedural.do,
+    ast.CallStmt: procedural.call_statement,
+    ast.CreateFunctionStmt: procedural.create_routine,
+    ast.RuleStmt: ddl.create_rule,
+    ast.CreatePolicyStmt: ddl.policy("CreatePolicyStmt"),
+    ast.AlterPolicyStmt: ddl.policy("AlterPolicyStmt"),
+    ast.CreateStatsStmt: ddl.create_statistics,
+    ast.CreatePublicationStmt: ddl.publication("CreatePublicationStmt"),
+    ast.AlterPublicationStmt: ddl.publication("AlterPublicationStmt"),
+    ast.AlterSeqStmt: ddl.alter_sequence,
 }
 #: statement handlers by node type name (pglast's classes keep the names checked)
 HANDLERS: dict[str, Handler] = {cls.__name__: handler for cls, handler in _HANDLERS.items()}

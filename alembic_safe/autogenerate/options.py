@@ -84,21 +84,23 @@ def settings(context: MigrationContext) -> Settings:
 def options(context: MigrationContext) -> Options:
     """The options of an autogenerate run on ``context`` (connected to the compared database).
 
-    ``pg_version`` is the server's major unless the project sets it; when both are known and
-    differ, a warning says which one the migration is written for."""
+    The migration is written for the older of the compared server's major and ``pg_version``
+    (its default, 15, is what lint checks against, so what autogenerate writes passes lint and
+    runs on both); a ``pg_version`` the project sets itself wins, with a warning when the
+    compared server is older (the written forms may not run there)."""
     project = _project(context)
     settings = project.settings
     connection = context.bind
     info = connection.dialect.server_version_info if connection is not None else None
     server = int(info[0]) if info else None
-    if server is None or "pg_version" in project.explicit:
-        version = settings.pg_version
-        if server is not None and server != version:
+    version = settings.pg_version
+    if server is not None and "pg_version" in project.explicit:
+        if server < version:
             print(f"alembic-safe: autogenerate writes for PostgreSQL {version} (pg_version) "
                   f"but the database it compared against runs PostgreSQL {server}",
                   file=sys.stderr, flush=True)
-    else:
-        version = server
+    elif server is not None:
+        version = min(server, version)
     # the rules know the supported majors; an older or newer server gets the nearest
     supported = max(SUPPORTED_PG_VERSIONS[0], min(version, SUPPORTED_PG_VERSIONS[-1]))
     schema = connection.dialect.default_schema_name if connection is not None else None

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import conv
 
 from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis import facts as f
-from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, Relation, StatementFacts
+from alembic_safe.analysis.facts import AnalysisContext, Relation, StatementFacts
 from alembic_safe.analysis.names import qualified_key as names_key
 from alembic_safe.autogenerate import allow, keys, writers
 from alembic_safe.autogenerate import ops as safe_ops
@@ -31,7 +31,7 @@ from alembic_safe.findings import Finding, Severity
 from alembic_safe.fix import names
 from alembic_safe.fix import ops as fix_ops
 from alembic_safe.fix.model import Fix, runs_in_transaction
-from alembic_safe.lint.files import ExistingColumns
+from alembic_safe.lint.files import declare_existing_types
 from alembic_safe.rules import find_rule
 from alembic_safe.rules.base import Category
 
@@ -167,10 +167,8 @@ class SafeForms:
         self.options = options
         self.downgrade = downgrade
         self.sql = operation_sql()
-        self.known = ExistingColumns()
         context = AnalysisContext(
             pg_version=options.pg_version, in_transaction=True, lock_timeout_managed=True,
-            catalog=CatalogFacts(columns=self.known.columns),
             default_schema=options.default_schema)
         self.analyzer = Analyzer(context)
         self.checker = Checker(options.settings, context)
@@ -230,7 +228,7 @@ class SafeForms:
         for part, statements in rendered:
             declared = self.sql.existing_type(part)
             if declared is not None:
-                self.known.declare([declared], self.options.default_schema)
+                declare_existing_types(self.analyzer, [declared])
             stmts = [stmt for text in statements
                      for stmt in self.analyzer.feed(text, in_transaction=inside)]
             findings = [finding for stmt in stmts

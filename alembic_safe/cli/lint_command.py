@@ -56,6 +56,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=".sql files run as one transaction (as sql-migrate and Flyway do)")
     parser.add_argument("--downgrade", action="store_true",
                         help="lint the downgrade() of migration scripts too")
+    parser.add_argument("--timeout", metavar="DURATION",
+                        help="how long one migration script may run offline, e.g. 30s, 2min; "
+                        "0: no limit (default: lint_timeout setting, 60s)")
     parser.add_argument("--jobs", type=_jobs, metavar="N",
                         help=".sql files linted by N processes (default: one per CPU when there "
                         "are 8 files or more; 1: no worker processes)")
@@ -83,20 +86,23 @@ def run(args: argparse.Namespace) -> int:
     if args.extend_select:
         overrides["extend_select"] = [*overrides.get("extend_select", settings.extend_select),
                                       *args.extend_select]
+    if args.timeout is not None:
+        overrides["lint_timeout"] = args.timeout
     if args.ignore:
         overrides["ignore"] = [*settings.ignore, *args.ignore]
     settings = merge(settings, overrides, "command line")
     files = collect(args.paths)
-    if args.changed_since is not None:
+    report = None
+    if args.changed_since is not None:  # the earlier files are still read, for their facts
         changed = changed_files(args.changed_since, Path.cwd())
-        files = [f for f in files if f.resolve() in changed]
-        if not files:  # a clean run: the pull request changed no migration
+        report = [f for f in files if f.resolve() in changed]
+        if not report:  # a clean run: the pull request changed no migration
             print(f"alembic-safe: note: no migration under {' '.join(map(str, args.paths))} "
                   f"changed since {args.changed_since}: nothing to lint", file=sys.stderr)
-    if any(f.suffix == ".py" for f in files):
+    if any(f.suffix == ".py" for f in (files if report is None else report)):
         prepend_sys_path(args.config or Path("alembic.ini"))
     result = lint_files(files, settings, assume_in_transaction=args.assume_in_transaction,
-                        downgrade=args.downgrade, jobs=args.jobs)
+                        downgrade=args.downgrade, jobs=args.jobs, report=report)
     sys.stdout.write(FORMATS[args.format](result))
     for note in result.notes:
         print(f"alembic-safe: note: {note}", file=sys.stderr)

@@ -22,6 +22,29 @@ def _backfills(stmt: StatementFacts) -> Iterator[ModifyRows]:
             yield action
 
 
+class RowsChanged(Memo):
+    """Per transaction: the existing tables an unbatched UPDATE, DELETE or MERGE changed while
+    no strong lock on them was held yet (the command and its line). The row locks of the rows
+    it changed are held until commit."""
+
+    def __init__(self) -> None:
+        self.by_transaction: dict[int, dict[Relation, tuple[str, int]]] = {}
+        self._strong = StrongLocksHeld()
+
+    def observe(self, stmt: StatementFacts) -> None:
+        if stmt.transaction_id is None:
+            return
+        locked = self._strong.by_transaction.get(stmt.transaction_id, {})
+        changed = self.by_transaction.setdefault(stmt.transaction_id, {})
+        for action in _backfills(stmt):
+            if (action.command != "INSERT" and not action.batched
+                    and action.table is not None and action.table not in locked):
+                changed.setdefault(action.table, (action.command, stmt.position.line))
+        for relation, _mode in strong_locks(stmt):
+            changed.pop(relation, None)  # reported once, at the first strong lock after it
+        self._strong.observe(stmt)
+
+
 class StrongLocksHeld(Memo):
     """Per transaction: each existing table locked SHARE or stronger, with the strongest mode
     the first statement that locked it took, and that statement's line."""
@@ -43,16 +66,24 @@ class StrongLocksHeld(Memo):
 @rule(
     code="AS601",
     name="backfill-in-ddl-transaction",
-    on=(ModifyRows,),
     category=Category.LOCK,
     summary="Data change in the transaction that holds a DDL lock on the same table",
-    what="`UPDATE`, `DELETE`, `MERGE` or `INSERT ... SELECT` on a table that an earlier "
-    "statement of the same transaction locked in SHARE mode or stronger (ALTER TABLE, CREATE "
-    "INDEX, ...).",
-    why="The DDL lock is held until commit, so the backfill runs while every write (often every "
-    "read) of the table waits: a schema change of milliseconds becomes an outage as long as "
-    "the backfill.",
-    instead="1. Commit the schema change (in Alembic: end the migration here).\n"
+    what="A data change and a schema change of the same existing table in one transaction, in "
+    "either order:\n"
+    "- `UPDATE`, `DELETE`, `MERGE` or `INSERT ... SELECT` on a table that an earlier "
+    "statement of the transaction locked in SHARE mode or stronger (ALTER TABLE, CREATE "
+    "INDEX, ...);\n"
+    "- a statement that locks a table in SHARE mode or stronger after an `UPDATE`, `DELETE` "
+    "or `MERGE` of the same transaction changed its rows without batching (reported at the "
+    "schema change, naming the data change's line).",
+    why="A DDL lock is held until commit, so a backfill after it runs while every write (often "
+    "every read) of the table waits: a schema change of milliseconds becomes an outage as "
+    "long as the backfill. Before it, the backfill's row locks on every row it changed are "
+    "held until commit just the same: through the DDL's wait for its lock and its run, "
+    "writers of those rows wait, and a writer that already holds its own lock on the table "
+    "deadlocks with the DDL.",
+    instead="1. Commit the schema change (in Alembic: end the migration here), or commit the "
+    "data change before the schema change.\n"
     "2. Backfill in a separate step. " + _BACKFILL,
     sql_example=(
         "BEGIN;\nALTER TABLE claims ADD COLUMN region text;\n"
@@ -69,7 +100,7 @@ class StrongLocksHeld(Memo):
         'where="region IS NULL")',
     ),
     seen_in=("strong_migrations backfilling data (writes_blocked?)", "Eugene E4"),
-    memos=(StrongLocksHeld,),
+    memos=(StrongLocksHeld, RowsChanged),
 )
 def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     if stmt.transaction_id is None:
@@ -86,6 +117,21 @@ def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
                 "whole data change",
                 help="Commit the schema change first, then backfill in batches with "
                 "alembic_safe.backfill(...)",
+            )
+    changed = ctx.memo(RowsChanged).by_transaction.get(stmt.transaction_id, {})
+    for relation, mode in strong_locks(stmt):
+        before = changed.get(relation)
+        if before is not None:
+            command, line = before
+            yield Hit(
+                message=f"{stmt.kind} takes {mode.label} on {relation} in the transaction "
+                f"whose {command} at line {line} changed its rows: the row locks of every row "
+                "changed are held until commit, through this statement's lock wait and run "
+                "(writers of those rows wait; one that holds its lock on the table deadlocks "
+                "with it)",
+                help="Commit the data change before the schema change (in Alembic: a migration "
+                "of its own, or alembic_safe.backfill(...) in autocommit_block()), or commit "
+                "the schema change first and backfill after it",
             )
 
 

@@ -24,8 +24,10 @@ _EXPAND_CONTRACT = (
 
 
 def _drops(stmt: StatementFacts, kind: str) -> Iterator[DropObject]:
+    """Drops of ``kind``, except of an object created earlier in the same input (it holds only
+    what the input put in it) without CASCADE (which reaches further)."""
     for action in actions(stmt, DropObject, existing=False):
-        if action.object_kind == kind:
+        if action.object_kind == kind and (not action.created_here or action.cascade):
             yield action
 
 
@@ -35,7 +37,8 @@ def _drops(stmt: StatementFacts, kind: str) -> Iterator[DropObject]:
     on=(DropObject,),
     category=Category.DATA_LOSS,
     summary="DROP TABLE destroys data and breaks code that still uses the table",
-    what="`DROP TABLE`.",
+    what="`DROP TABLE` of an existing table. One created earlier in the same migration or file "
+    "is exempt (no code uses it, nothing is lost), unless the drop CASCADEs.",
     why="The data is gone once the transaction commits, and the application version still "
     "running during the deploy fails on every query of the table. The drop takes ACCESS "
     "EXCLUSIVE.",
@@ -64,7 +67,9 @@ def drop_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     on=(DropColumn,),
     category=Category.DATA_LOSS,
     summary="DROP COLUMN breaks code that still uses the column",
-    what="`ALTER TABLE ... DROP [COLUMN]`.",
+    what="`ALTER TABLE ... DROP [COLUMN]` on an existing table. A table created earlier in the "
+    "same migration or file is exempt (no code uses it, nothing is lost), unless the drop "
+    "CASCADEs.",
     why="The running application version still selects and inserts the column (SQLAlchemy "
     "lists every mapped column), so its queries fail until the new version is out; the data "
     "is gone.",
@@ -81,6 +86,8 @@ def drop_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 )
 def drop_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, DropColumn, existing=False):
+        if action.created_here and not action.cascade:
+            continue  # a table created earlier in the input: no code uses it, no data is lost
         yield Hit(
             message=f"DROP COLUMN {action.table}.{action.column} breaks code still using it and "
             "destroys its data",
@@ -95,7 +102,8 @@ def drop_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     on=(DropObject,),
     category=Category.CONDITIONAL,
     summary="DROP TYPE of a type that columns or code may still use",
-    what="`DROP TYPE` (for example an enum) of an existing type.",
+    what="`DROP TYPE` (for example an enum) of an existing type (one created earlier in the "
+    "same migration or file is exempt, unless the drop CASCADEs).",
     why="Without CASCADE PostgreSQL refuses the drop while a column, function or other type "
     "still uses the type, so the migration fails where the analyzer cannot see a dependent; "
     "running code that casts to the type (`'open'::claim_status`, as SQLAlchemy's bind casts "
@@ -129,7 +137,8 @@ def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     on=(ModifyRows,),
     category=Category.DATA_LOSS,
     summary="DELETE without WHERE deletes every row",
-    what="`DELETE FROM table` with no `WHERE` clause.",
+    what="`DELETE FROM table` with no `WHERE` clause, on an existing table (one created "
+    "earlier in the same migration or file is exempt).",
     why="Every row goes, in one long transaction that holds row locks on all of them and "
     "bloats the table.",
     instead="Delete only what must go, in batches by key range outside the DDL transaction "
@@ -144,7 +153,7 @@ def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 )
 def delete_without_where(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, ModifyRows, existing=False):
-        if action.command == "DELETE" and not action.has_where:
+        if action.command == "DELETE" and not action.has_where and not action.created_here:
             yield Hit(
                 message=f"DELETE FROM {action.table} has no WHERE: it deletes every row",
                 help="Add a WHERE clause and delete in batches, or opt out with the reason",
@@ -152,7 +161,7 @@ def delete_without_where(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit
 
 
 def _renames(stmt: StatementFacts, kind: str) -> Iterator[Rename]:
-    for action in actions(stmt, Rename, existing=False):
+    for action in actions(stmt, Rename):
         if action.object_kind == kind:
             yield action
 
@@ -163,7 +172,9 @@ def _renames(stmt: StatementFacts, kind: str) -> Iterator[Rename]:
     on=(Rename,),
     category=Category.COMPATIBILITY,
     summary="RENAME of a table breaks code that uses the old name",
-    what="`ALTER TABLE ... RENAME TO ...`.",
+    what="`ALTER TABLE ... RENAME TO ...` of an existing table (one created earlier in the "
+    "same migration or file, or by an earlier revision of the same `alembic upgrade` run, is "
+    "exempt: no running code uses it yet).",
     why="The application version still running queries the old name and fails until the new "
     "version is out. The rename takes ACCESS EXCLUSIVE.",
     instead=_EXPAND_CONTRACT + " For a table: create an updatable view with the new name "
@@ -191,7 +202,9 @@ def rename_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     on=(Rename,),
     category=Category.COMPATIBILITY,
     summary="RENAME of a column breaks code that uses the old name",
-    what="`ALTER TABLE ... RENAME [COLUMN] ... TO ...`.",
+    what="`ALTER TABLE ... RENAME [COLUMN] ... TO ...` on an existing table (a table created "
+    "earlier in the same migration or file, or by an earlier revision of the same `alembic "
+    "upgrade` run, is exempt: no running code uses it yet).",
     why="The application version still running selects and writes the old column name and "
     "fails until the new version is out.",
     instead=_EXPAND_CONTRACT + " For a column:\n1. Add the new column.\n2. Write both (trigger "
@@ -221,7 +234,9 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     on=(AlterEnum, Rename),
     category=Category.COMPATIBILITY,
     summary="ALTER TYPE ... RENAME VALUE breaks code that uses the old value",
-    what="`ALTER TYPE ... RENAME VALUE 'old' TO 'new'`.",
+    what="`ALTER TYPE ... RENAME VALUE 'old' TO 'new'` of an existing type (one created "
+    "earlier in the same migration or file, or by an earlier revision of the same `alembic "
+    "upgrade` run, is exempt).",
     why="Running code that writes or compares the old label fails (`invalid input value for "
     "enum`) until the new version is out.",
     instead="1. `ADD VALUE 'new'` and deploy code that accepts both.\n2. Update rows from the "
@@ -236,7 +251,7 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
 def rename_enum_type_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     renamed = {
         (action.table, *action.rename_value): None
-        for action in actions(stmt, AlterEnum, existing=False)
+        for action in actions(stmt, AlterEnum)
         if action.rename_value is not None
     }
     renamed.update({(a.table, a.old_name, a.new_name): None for a in _renames(stmt, "enum value")})

@@ -10,50 +10,13 @@ from alembic_safe.analysis.facts import (
     ColumnDef,
     ConstraintKind,
     CreateTable,
+    LockMode,
     Relation,
-    SetSetting,
     StatementFacts,
 )
-from alembic_safe.config import duration_ms
-from alembic_safe.errors import ConfigError
-from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
+from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 from alembic_safe.rules.helpers import actions, strong_locks
-
-
-def _timeout_on(value: str | None) -> bool:
-    """Whether a lock_timeout value set by SET enables a timeout (``0``/DEFAULT do not)."""
-    if value is None:
-        return False
-    text = value.strip().strip("'\"").strip()
-    if text.lower() == "default":
-        return False
-    try:
-        return duration_ms(text) > 0
-    except ConfigError:
-        return True  # a value PostgreSQL accepts in a unit we do not parse
-
-
-class LockTimeoutSet(Memo):
-    """Whether earlier SET / SET LOCAL statements leave lock_timeout on."""
-
-    def __init__(self) -> None:
-        self.session = False
-        self.local_in: int | None = None  # transaction whose SET LOCAL enabled it
-
-    def observe(self, stmt: StatementFacts) -> None:
-        for action in stmt.actions:
-            if not isinstance(action, SetSetting) or action.name.lower() != "lock_timeout":
-                continue
-            on = _timeout_on(action.value)
-            if action.local:
-                self.local_in = stmt.transaction_id if on else None
-            else:
-                self.session, self.local_in = on, None
-
-    def in_effect(self, stmt: StatementFacts) -> bool:
-        """Whether lock_timeout is on when ``stmt`` runs."""
-        return self.session or (self.local_in is not None
-                                and self.local_in == stmt.transaction_id)
+from alembic_safe.rules.lock_state import LocksHeld, LockTimeoutSet
 
 
 @rule(
@@ -61,9 +24,14 @@ class LockTimeoutSet(Memo):
     name="missing-lock-timeout",
     category=Category.BRIEF_LOCK,
     summary="Strong lock requested without a lock_timeout",
-    what="A statement that takes SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE or ACCESS EXCLUSIVE on "
-    "an existing table while no `lock_timeout` is set (by an earlier `SET` in the session, a "
-    "`SET LOCAL` in the same transaction, or the runtime guard).",
+    what="A statement that requests SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE or ACCESS EXCLUSIVE "
+    "on an existing table while no `lock_timeout` is set (by an earlier `SET` in the session, "
+    "a `SET LOCAL` in the same transaction, or the runtime guard). A lock its transaction "
+    "already holds in a mode that covers it (PostgreSQL's lock conflict table: ACCESS "
+    "EXCLUSIVE covers every mode; SHARE does not cover SHARE UPDATE EXCLUSIVE) cannot be "
+    "waited for again, so a second `ALTER TABLE` of the same table in one transaction is not "
+    "reported. The finding names every table whose lock can wait: for a foreign key, the "
+    "altered table and the referenced one.",
     why="If a long query holds a conflicting lock, the statement waits in the lock queue, and "
     "every later query on the table (even plain SELECTs behind an ACCESS EXCLUSIVE request) "
     "queues behind it: a quick DDL statement turns into an outage. A `SET LOCAL` ends at "
@@ -82,21 +50,32 @@ class LockTimeoutSet(Memo):
     ),
     seen_in=("squawk require-timeout-settings", "strong_migrations lock_timeout",
              "django-pg-zero-downtime-migrations LOCK_TIMEOUT", "Eugene E9"),
-    memos=(LockTimeoutSet,),
+    memos=(LockTimeoutSet, LocksHeld),
 )
 def missing_lock_timeout(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     if ctx.analysis.lock_timeout_managed:
         return
-    locks = list(strong_locks(stmt))
-    if not locks or ctx.memo(LockTimeoutSet).in_effect(stmt):
+    held = ctx.memo(LocksHeld)
+    waiting = [(relation, mode) for relation, mode in strong_locks(stmt)
+               if held.can_wait(stmt, relation, mode)]
+    if not waiting or ctx.memo(LockTimeoutSet).in_effect(stmt):
         return
-    relation, mode = max(locks, key=lambda lock: lock[1])
+    tables = "the table" if len(waiting) == 1 else "these tables"
     yield Hit(
-        message=f"{stmt.kind} requests {mode.label} on {relation} with no lock_timeout: while "
-        "it waits, later queries on the table queue behind it",
+        message=f"{stmt.kind} requests {_requests(waiting)} with no lock_timeout: while it "
+        f"waits, later queries on {tables} queue behind it",
         help="Put `SET lock_timeout = '3s';` before it (or `SET LOCAL` in the same transaction),"
         " or run migrations through the alembic-safe guard, which sets it and retries",
     )
+
+
+def _requests(locks: list[tuple[Relation, LockMode]]) -> str:
+    """``ACCESS EXCLUSIVE on claims``, ``SHARE ROW EXCLUSIVE on claims and users``."""
+    by_mode: dict[LockMode, list[str]] = {}
+    for relation, mode in sorted(locks, key=lambda lock: -lock[1]):
+        by_mode.setdefault(mode, []).append(str(relation))
+    return " and ".join(f"{mode.label} on {' and '.join(names)}"
+                        for mode, names in by_mode.items())
 
 
 #: the actions :func:`_pk_columns` and :func:`_declared_types` read

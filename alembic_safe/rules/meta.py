@@ -1,4 +1,5 @@
-"""AS0xx: problems with the input or with opt-outs rather than with a statement's effect.
+"""AS0xx: problems with the input or with opt-outs rather than with a statement's effect, and
+code in the input whose SQL cannot be seen (AS005).
 
 AS002 and AS003 are reported by the checker (:mod:`alembic_safe.checking`) when it reads
 opt-outs; their detectors find nothing in a statement by themselves.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alembic_safe.analysis.facts import StatementFacts
+from alembic_safe.analysis.facts import OpaqueCode, StatementFacts
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
 
 
@@ -108,3 +109,45 @@ rule(
                 'alembic_safe_allow = {"AS101": "tiny has 20 rows"}'),
     seen_in=("squawk (unknown rule names in config)",),
 )(_reported_by_checker)
+
+
+@rule(
+    code="AS005",
+    name="opaque-code",
+    on=(OpaqueCode,),
+    category=Category.CONDITIONAL,
+    summary="Code runs SQL the analyzer cannot see",
+    what="A call of a function or procedure that is neither built into PostgreSQL nor created "
+    "earlier in the migration or file (`SELECT migrate_claims()`, `CALL archive()`, "
+    "`PERFORM` in PL/pgSQL), `EXECUTE` of SQL built at run time (`EXECUTE format(...)`), or "
+    "a DO block in a language other than PL/pgSQL. What can be read is analyzed instead: a "
+    "DO block's PL/pgSQL, the body of a function created earlier in the input (PL/pgSQL or "
+    "SQL), `EXECUTE` of a string literal; their statements' findings are reported at the "
+    "calling statement.",
+    why="Such code can run any statement, DDL included (an index build, a table rewrite, a "
+    "lock on a busy table), and nothing in the migration's text shows it: no rule checks it, "
+    "and it passes review unseen. Whether it harms depends on what it runs.",
+    instead="Write the statements in the migration itself, or in a DO block or a function "
+    "created in the same migration, so they are analyzed. When the code is known to be "
+    "harmless, opt out with the reason.",
+    sql_example=(
+        "SELECT archive_old_claims();",
+        "-- alembic-safe: allow AS005 because archive_old_claims() only deletes rows in batches\n"
+        "SELECT archive_old_claims();",
+    ),
+    op_example=(
+        'op.execute("SELECT archive_old_claims()")',
+        'with alembic_safe.allow("opaque-code", reason="only deletes rows in batches"):\n'
+        '    op.execute("SELECT archive_old_claims()")',
+    ),
+    seen_in=("none: squawk, strong_migrations and Eugene pass function calls silently",),
+)
+def opaque_code(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
+    for action in stmt.actions:
+        if isinstance(action, OpaqueCode):
+            yield Hit(
+                message=f"{action.code} runs SQL alembic-safe cannot see ({action.reason}): its "
+                "locks and rewrites are not checked",
+                help="Write its statements in the migration (or in a DO block or function "
+                "created in it, which are analyzed), or opt out with the reason it is harmless",
+            )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from alembic_safe.analysis.facts import (
     AddColumn,
     AddConstraint,
+    AlterColumnType,
     CreateIndex,
     DropColumn,
     DropConstraint,
@@ -103,6 +104,8 @@ def _extends_the_lock(stmt: StatementFacts, held: Relation) -> bool:
         return True
     for action in stmt.actions:
         command = action.command if isinstance(action, OtherStatement) else None
+        if isinstance(action, AlterColumnType) and action.rewrite_free:
+            continue  # a binary-coercible type change (a longer varchar) is catalog-only
         if not isinstance(action, _CATALOG_ONLY) and command not in _CATALOG_COMMANDS:
             return True
     return any(lock.relation != held and not lock.is_new for lock in stmt.locks)

@@ -290,7 +290,8 @@ TRAPS: list[tuple[str, str, type]] = [
      "CREATE FUNCTION", OtherStatement),
     ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$ BEGIN DROP TABLE t; "
      "END $body$", "CREATE FUNCTION", OtherStatement),
-    ("DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$", "DO", OtherStatement),
+    ("DO $$ DECLARE s text := 'DROP TABLE t'; BEGIN RAISE NOTICE '%', s; END $$", "DO",
+     OtherStatement),
 ]
 
 
@@ -433,3 +434,12 @@ def test_plain_create_does_not_ask_the_catalog() -> None:
     assert set(existing.asked) <= {"public.t", "public.v", "t", "v"}
     assert {"public.t", "public.v"} <= set(existing.asked)
     assert not {"u", "public.u", "iu", "public.iu"} & set(existing.asked)
+
+
+def test_created_here_is_only_what_this_input_created() -> None:
+    facts = analyze("CREATE TABLE fresh (id int);\nDROP TABLE fresh;\nDROP TABLE earlier;\n"
+                    "DROP TABLE old;", AnalysisContext(new_relations=frozenset({"earlier"})))
+    fresh, earlier, old = (f.actions[0] for f in facts[1:])
+    assert (fresh.is_new, fresh.created_here) == (True, True)
+    assert (earlier.is_new, earlier.created_here) == (True, False)  # an earlier revision's
+    assert (old.is_new, old.created_here) == (False, False)

@@ -4,6 +4,7 @@ next autogenerate writes as the contract revision; a constant server default in 
 
 from __future__ import annotations
 
+import pytest
 from autogen_project import Project, body
 
 MODELS = '''
@@ -87,6 +88,22 @@ def test_not_null_on_an_existing_column(project: Project) -> None:
     project.check()
     project.ok("downgrade", "-1")
     assert not _not_null(project, "payer")
+
+
+def test_not_null_on_postgresql_18_is_its_own_not_valid_constraint(project: Project) -> None:
+    if int(project.scalar("SHOW server_version_num")) < 180000:
+        pytest.skip("NOT NULL ... NOT VALID is PostgreSQL 18's")
+    project.settings(pg_version=18)
+    _populated(project)
+    project.models(MODELS.format(payer_type="", payer_nullable=False, extra=""))
+    script = project.autogenerate("payer not null")
+    assert "op.add_not_null_constraint('claims_payer_not_null', 'claims', 'payer', " \
+        "not_valid=True)" in body(script)
+    assert "op.validate_constraint('claims_payer_not_null', 'claims')" in body(script)
+    assert project.lint().returncode == 0
+    project.upgrade()
+    assert _not_null(project, "payer")
+    project.check()
 
 
 def test_nulls_stop_not_null_before_the_validation(project: Project) -> None:

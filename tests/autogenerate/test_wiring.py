@@ -44,20 +44,29 @@ def test_compare_metadata_lists_the_safe_operations(pg_engine: sa.Engine) -> Non
         assert diff[1].dialect_kwargs["postgresql_concurrently"] is True
 
 
-def test_pg_version_is_the_servers_unless_the_project_sets_it(pg_engine: sa.Engine,
-                                                             capsys: object) -> None:
+def test_pg_version_is_the_older_of_the_server_and_the_setting_unless_set(
+        pg_engine: sa.Engine, capsys: object) -> None:
     with pg_engine.connect() as conn:
         server = conn.dialect.server_version_info[0]
-        default = MigrationContext.configure(conn, opts={
-            "alembic_safe_settings": ProjectSettings(Settings(pg_version=12))})
-        assert options(default).pg_version == server
-        chosen = MigrationContext.configure(conn, opts={
-            "alembic_safe_settings": ProjectSettings(Settings(pg_version=12),
-                                                     frozenset({"pg_version"}))})
-        assert options(chosen).pg_version == 12
+
+        def written_for(version: int, explicit: bool) -> int:
+            keys = frozenset({"pg_version"}) if explicit else frozenset()
+            context = MigrationContext.configure(conn, opts={
+                "alembic_safe_settings": ProjectSettings(Settings(pg_version=version), keys)})
+            return options(context).pg_version
+
+        assert written_for(12, explicit=False) == 12  # the default target is older: lint's
+        assert written_for(18, explicit=False) == server  # the server is older: the server's
+        assert capsys.readouterr().err == ""  # type: ignore[attr-defined]
+        assert written_for(12, explicit=True) == 12
+        assert capsys.readouterr().err == ""  # type: ignore[attr-defined]
+        assert written_for(18, explicit=True) == 18
     err = capsys.readouterr().err  # type: ignore[attr-defined]
-    assert (f"alembic-safe: autogenerate writes for PostgreSQL 12 (pg_version) but the "
-            f"database it compared against runs PostgreSQL {server}") in err
+    if server < 18:
+        assert (f"alembic-safe: autogenerate writes for PostgreSQL 18 (pg_version) but the "
+                f"database it compared against runs PostgreSQL {server}") in err
+    else:
+        assert err == ""
 
 
 def test_alembic_check_names_what_the_revision_would_hold(project: Project) -> None:

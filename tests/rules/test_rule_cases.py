@@ -23,6 +23,7 @@ from alembic_safe.analysis.facts import (
     LockMode,
     LockTable,
     ModifyRows,
+    OpaqueCode,
     OtherStatement,
     Reindex,
     Relation,
@@ -77,11 +78,13 @@ def create_new_table() -> StatementFacts:
     return stmt(CreateTable(NEW, columns=(col("id", "bigint"),), is_new=True), kind="CREATE TABLE")
 
 
-def index(concurrently: bool = False, new: bool = False, **kw: object) -> StatementFacts:
+def index(concurrently: bool = False, new: bool = False, txn: int | None = None,
+          **kw: object) -> StatementFacts:
     table = NEW if new else T
     return stmt(CreateIndex(table, index="ix_claims_status", columns=("status",),
                             concurrently=concurrently, is_new=new, **kw),
-                kind="CREATE INDEX", locks=(lock(table, SUE if concurrently else SHARE, new=new),))
+                kind="CREATE INDEX", locks=(lock(table, SUE if concurrently else SHARE, new=new),),
+                txn=txn)
 
 
 def begin(txn: int) -> StatementFacts:
@@ -291,8 +294,23 @@ CASES = [
     # AS501-AS508 destructive
     Case("drop table", "AS501", [stmt(DropObject(T), kind="DROP TABLE", locks=(lock(T),))], True),
     Case("drop view", "AS501", [stmt(DropObject(T, object_kind="view"), kind="DROP VIEW")], False),
+    Case("drop new table", "AS501",
+         [create_new_table(), stmt(DropObject(NEW, is_new=True, created_here=True),
+                                   kind="DROP TABLE")], False),
+    Case("drop new table cascade", "AS501",
+         [create_new_table(), stmt(DropObject(NEW, is_new=True, created_here=True, cascade=True),
+                                   kind="DROP TABLE")], True),
+    Case("drop a table created earlier in the run", "AS501",
+         [stmt(DropObject(NEW, is_new=True), kind="DROP TABLE")], True),
     Case("drop column", "AS502", [stmt(DropColumn(T, column="legacy"), locks=(lock(T),))], True),
     Case("add column", "AS502", [alter()], False),
+    Case("drop column of a new table", "AS502",
+         [create_new_table(), stmt(DropColumn(NEW, column="id", is_new=True, created_here=True),
+                                   locks=(lock(NEW, new=True),))], False),
+    Case("drop column of a new table, cascading", "AS502",
+         [create_new_table(), stmt(DropColumn(NEW, column="id", cascade=True, is_new=True,
+                                              created_here=True),
+                                   locks=(lock(NEW, new=True),))], True),
     Case("drop type cascade", "AS503",
          [stmt(DropObject(Relation("claim_status"), object_kind="type", cascade=True))], True),
     Case("drop type", "AS503", [stmt(DropObject(Relation("claim_status"), object_kind="type"))],
@@ -307,6 +325,15 @@ CASES = [
          [stmt(Rename(Relation("ix"), object_kind="index", old_name="ix", new_name="ix2"))], False),
     Case("rename column", "AS506",
          [stmt(Rename(T, object_kind="column", old_name="amount", new_name="total"))], True),
+    Case("rename column of a new table", "AS506",
+         [create_new_table(), stmt(Rename(NEW, object_kind="column", old_name="id",
+                                          new_name="key", is_new=True))], False),
+    Case("rename new table", "AS505",
+         [create_new_table(), stmt(Rename(NEW, object_kind="table", old_name="fresh",
+                                          new_name="f2", is_new=True))], False),
+    Case("delete all of a new table", "AS504",
+         [create_new_table(), stmt(ModifyRows(NEW, command="DELETE", is_new=True,
+                                              created_here=True), kind="DELETE")], False),
     Case("rename table is not rename column", "AS506",
          [stmt(Rename(T, object_kind="table", old_name="claims", new_name="c2"))], False),
     Case("rename enum value", "AS507",
@@ -343,6 +370,18 @@ CASES = [
     Case("backfill after commit", "AS601", [begin(1), alter(txn=1), update(txn=2)], False),
     Case("backfill of another table", "AS601",
          [begin(1), alter(txn=1), update(USERS, txn=1)], False),
+    Case("backfill before ddl", "AS601", [begin(1), update(txn=1), alter(txn=1)], True),
+    Case("delete before ddl", "AS601",
+         [begin(1), update(txn=1, command="DELETE", has_where=True), index(txn=1)], True),
+    Case("batched backfill before ddl", "AS601",
+         [begin(1), update(txn=1, has_where=True, batched=True), alter(txn=1)], False),
+    Case("insert select before ddl", "AS601",
+         [begin(1), update(txn=1, command="INSERT", from_select=True), alter(txn=1)], False),
+    Case("backfill committed before ddl", "AS601", [update(txn=1), alter(txn=2)], False),
+    Case("backfill before a weak lock", "AS601",
+         [begin(1), update(txn=1), index(concurrently=True, txn=1)], False),
+    Case("backfill before ddl of another table", "AS601",
+         [begin(1), update(USERS, txn=1), alter(txn=1)], False),
     # AS602 unbatched-backfill
     Case("update all", "AS602", [update()], True),
     Case("update batch", "AS602", [update(has_where=True, batched=True)], False),
@@ -368,6 +407,11 @@ CASES = [
     Case("weak lock", "AS801", [index(concurrently=True)], False),
     Case("share lock of create index", "AS801", [index()], True),
     Case("new table", "AS801", [create_new_table(), index(new=True)], False),
+    # AS005 opaque-code
+    Case("unknown function", "AS005",
+         [stmt(OpaqueCode(None, code="migrate()", reason="unknown"), kind="SELECT")], True),
+    Case("plain select", "AS005", [stmt(OtherStatement(None, command="SELECT"), kind="SELECT")],
+         False),
     # AS802-AS806 column types
     Case("int pk", "AS802", [created(col("id", "integer", primary_key=True))], True),
     Case("serial pk by table constraint", "AS802",

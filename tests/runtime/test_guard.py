@@ -27,7 +27,9 @@ def test_unsafe_migration_is_refused_and_nothing_applied(project: Project) -> No
     assert f"{path.resolve()}:13" in result.stderr  # the op.create_index line
     assert "AS101" in result.stderr and "create-index-not-concurrent" in result.stderr
     assert "CONCURRENTLY" in result.stderr  # the safe way
-    assert result.stderr.count("\n  help: ") == 1  # the report once, Alembic's FAILED a summary
+    # the report once (one safe way per finding: AS101, and AS601 for the UPDATE whose row
+    # locks the index build holds on), Alembic's FAILED a summary
+    assert result.stderr.count("\n  help: ") == 2 and "AS601" in result.stderr
     assert "FAILED: alembic-safe refused revision b2: AS101 create-index-not-concurrent (" \
         in result.stderr
     assert project.version() == "a1"

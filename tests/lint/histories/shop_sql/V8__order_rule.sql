@@ -1,0 +1,1 @@
+CREATE RULE orders_no_delete AS ON DELETE TO orders DO INSTEAD NOTHING;
