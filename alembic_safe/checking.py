@@ -187,13 +187,17 @@ class Checker:
         self, rule: Rule, hit: Hit, stmt: StatementFacts, optouts: Sequence[OptOut]
     ) -> Finding:
         allowed = next((o for o in optouts if o.rule == rule.code), None)
-        message = hit.message if stmt.within is None else f"{hit.message} (in the {stmt.within})"
+        message, help_, fix = hit.message, hit.help, hit.fix
+        if stmt.within is not None:
+            # the fix replaces the statement, not the code whose body runs it: words only
+            message = f"{hit.message} (in the {stmt.within})"
+            help_, fix = help_ or (fix.summary if fix is not None else ""), None
         return Finding(
             rule=rule.code, name=rule.name,
             severity=self._severity.get(rule.code) or rule.severity,
-            message=message, help=hit.help, statement=stmt.sql, path=self.path,
+            message=message, help=help_, statement=stmt.sql, path=self.path,
             line=stmt.position.line, column=stmt.position.column, allowed_by=allowed,
-            fix=hit.fix,
+            fix=fix,
         )
 
 

@@ -16,11 +16,7 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
-from alembic_safe.rules.helpers import (
-    actions,
-    ident,
-    rel,
-)
+from alembic_safe.rules.helpers import actions
 
 #: the actions :func:`_added` reads
 _ADDS = (AddConstraint, AddColumn)
@@ -297,25 +293,24 @@ def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iter
     "tables against writes while it does: one statement can block several large tables.",
     instead="1. `ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID` (new values are checked).\n"
     "2. In a later transaction `ALTER DOMAIN ... VALIDATE CONSTRAINT ...`.",
-    sql_example=(
-        "ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0);",
-        "ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;",
-    ),
+    sql_example=("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0);", ""),
     op_example=(
-        'op.execute("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0)")',
-        'op.execute("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0) '
-        'NOT VALID")\nwith op.get_context().autocommit_block():\n'
-        '    op.execute("ALTER DOMAIN positive_amount VALIDATE CONSTRAINT positive")',
+        'op.execute("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0)")', "",
     ),
     seen_in=("squawk ban-alter-domain-with-add-constraint",),
 )
 def alter_domain_add_constraint(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, AddConstraint):
-        if action.on_domain and not action.constraint.not_valid:
-            name = action.constraint.name or "<name>"
-            yield Hit(
-                message=f"constraint {name} added to domain {action.table} is checked against "
-                "every column of the domain while writes to those tables wait",
-                help=f"Add it with NOT VALID, then `ALTER DOMAIN {rel(action.table)} VALIDATE "
-                f"CONSTRAINT {ident(name)}` in a later transaction",
-            )
+        con = action.constraint
+        if not action.on_domain or con.not_valid:
+            continue
+        fix = fixes.domain_check_not_valid(action.table, con) if action.table is not None \
+            and con.kind is ConstraintKind.CHECK and con.expression is not None else None
+        yield Hit(
+            message=f"constraint {con.name or con.kind.value} added to domain {action.table} is "
+            "checked against every column of the domain while writes to those tables wait",
+            fix=fix,
+            help="" if fix is not None else "Only a CHECK can be added NOT VALID: add the rule "
+            "as a CHECK (NOT NULL as CHECK (VALUE IS NOT NULL)) NOT VALID, then validate it in "
+            "a later transaction",
+        )

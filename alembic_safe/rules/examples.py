@@ -30,10 +30,11 @@ def example_version(rule: Rule) -> int:
     return min(high, max(low, EXAMPLE_VERSION))
 
 
-def findings_of(rule: Rule, text: str) -> list[Finding]:
+def findings_of(rule: Rule, text: str, pg_version: int | None = None) -> list[Finding]:
     """The findings of ``rule`` on the SQL ``text``, checked as lint checks a ``.sql`` file
-    (every rule selected, no ``lock_timeout`` managed, the file's own transactions)."""
-    version = example_version(rule)
+    (every rule selected, no ``lock_timeout`` managed, the file's own transactions), for
+    ``pg_version`` (default: :func:`example_version`)."""
+    version = pg_version or example_version(rule)
     context = AnalysisContext(pg_version=version, in_transaction=False,
                               lock_timeout_managed=False)
     checker = Checker(Settings(select=("ALL",), pg_version=version), context)

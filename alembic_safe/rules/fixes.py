@@ -8,11 +8,13 @@ PostgreSQL would have chosen (:mod:`alembic_safe.fix.names`).
 from __future__ import annotations
 
 from alembic_safe.analysis.facts import (
+    AlterEnum,
     ColumnDef,
     ConstraintDef,
     ConstraintKind,
     CreateIndex,
     DropObject,
+    ModifyRows,
     Reindex,
     Relation,
     StatementFacts,
@@ -21,10 +23,14 @@ from alembic_safe.fix import names
 from alembic_safe.fix.model import (
     AddColumn,
     AddConstraint,
+    AddDomainConstraint,
+    AddEnumValue,
     Backfill,
     BuildIndex,
     ConstraintType,
     CreateSequence,
+    CreateView,
+    DetachPartition,
     DropConstraint,
     DropIndex,
     Fix,
@@ -32,10 +38,14 @@ from alembic_safe.fix.model import (
     PreflightKind,
     RawSQL,
     RebuildIndex,
+    RefreshView,
     SetDefault,
+    SetLockTimeout,
     SetNotNull,
     Step,
+    Vacuum,
     ValidateConstraint,
+    ValidateDomainConstraint,
 )
 from alembic_safe.fix.quoting import ident, literal, relation
 
@@ -301,3 +311,99 @@ def type_change_expand(table: Relation, column: str, type_sql: str) -> Fix:
                 "application), backfill it, switch reads, then drop the old column",
         alternative=True,
     )
+
+
+def domain_check_not_valid(domain: Relation, constraint: ConstraintDef) -> Fix:
+    """A domain CHECK added NOT VALID (new values are checked at once), validated after its
+    transaction committed."""
+    assert constraint.expression is not None
+    name = constraint.name or names.object_name(domain.name, None, "check")
+    return Fix((AddDomainConstraint(domain, name, constraint.expression, not_valid=True),
+                ValidateDomainConstraint(domain, name)),
+               summary="Add the CHECK NOT VALID (new values are checked at once), then validate "
+               "the existing values in a later transaction")
+
+
+def batched_update(action: ModifyRows) -> Fix:
+    """An UPDATE of many rows as key-range batches, each committed on its own, outside the
+    migration's transaction (``alembic_safe.backfill``: resumable)."""
+    assert action.table is not None and action.assignments is not None
+    return Fix((Backfill(action.table, action.assignments, where=action.where_sql),),
+               summary="Update in key-range batches outside the migration's transaction, each "
+               "committed on its own (alembic_safe.backfill resumes after the last batch done)")
+
+
+def data_change_after_commit(stmt: StatementFacts, action: ModifyRows) -> Fix:
+    """A data change moved out of the transaction that holds a DDL lock on its table: in
+    batches when it is an UPDATE of the table's columns, else as written."""
+    if action.assignments is not None and action.table is not None:
+        return batched_update(action)
+    return Fix((RawSQL(stmt.sql, runs_in_transaction=False),),
+               summary="Run it after the schema change committed, outside its transaction")
+
+
+def enum_value_outside(action: AlterEnum) -> Fix:
+    """ADD VALUE outside the migration's transaction, IF NOT EXISTS (a re-run passes)."""
+    assert action.table is not None and action.add_value is not None
+    return Fix((_enum_value(action.table, action.add_value, action.neighbor, action.after),),
+               summary="Add the value outside the migration's transaction: committed at once, "
+               "usable by the statements after it")
+
+
+def _enum_value(enum: Relation, value: str, neighbor: str | None, after: bool) -> AddEnumValue:
+    return AddEnumValue(enum, value, before=neighbor if not after else None,
+                        after=neighbor if after else None)
+
+
+def enum_value_beside(enum: Relation, old: str, new: str) -> Fix:
+    """A renamed enum value added beside the old one instead (another plan)."""
+    return Fix((_enum_value(enum, new, old, after=True),),
+               summary=f"Add {new!r} beside {old!r}, deploy code that accepts both, move the "
+               f"rows over in batches, then stop using {old!r} (it can stay in the type)",
+               alternative=True)
+
+
+def vacuum(table: Relation) -> Fix:
+    """A plain VACUUM instead of VACUUM FULL (another plan: the space becomes reusable, the
+    file does not shrink)."""
+    return Fix((Vacuum(table),),
+               summary="A plain VACUUM makes the space reusable without blocking reads or "
+               "writes; to shrink the file, use pg_repack outside the migration",
+               alternative=True)
+
+
+def refresh_concurrently(view: Relation) -> Fix:
+    return Fix((RefreshView(view),),
+               summary="Refresh concurrently: reads of the view go on (the view needs a unique "
+               "index on plain columns)")
+
+
+def detach_concurrently(table: Relation, partition: Relation) -> Fix:
+    return Fix((DetachPartition(table, partition),),
+               summary="Detach concurrently, outside a transaction: queries on the other "
+               "partitions go on")
+
+
+def view_before_rename(table: Relation, new_name: str) -> Fix:
+    """A table rename as expand/contract: a view under the new name now, the rename once no
+    running code uses the old name."""
+    view = Relation(new_name, table.schema)
+    return Fix(
+        (CreateView(view, table),),
+        later=(RawSQL(f"DROP VIEW {relation(view)}"),
+               RawSQL(f"ALTER TABLE {relation(table)} RENAME TO {ident(new_name)}")),
+        later_when="once no running code uses the old name",
+        summary="Create a view under the new name (reads and writes through it reach the "
+                "table), deploy code that uses the new name, then swap the view for the "
+                "renamed table",
+        alternative=True,
+    )
+
+
+def lock_timeout_first(stmt: StatementFacts) -> Fix:
+    """The statement as written, after SET lock_timeout."""
+    return Fix((SetLockTimeout(), RawSQL(stmt.sql,
+                                         runs_in_transaction=not stmt.requires_no_transaction)),
+               summary="Set lock_timeout first: the lock request gives up after a few seconds "
+               "instead of queueing every later query on the table behind it (then retry); "
+               "the alembic-safe runtime guard does both for you")

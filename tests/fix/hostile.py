@@ -44,22 +44,25 @@ def _nodes(node: Any) -> Iterator[ast.Node]:
             yield from _nodes(item)
 
 
-def _rename(node: ast.Node, scheme: Callable[[str], str]) -> None:
+def _rename(node: ast.Node, scheme: Callable[[str], str], names: frozenset[str]) -> None:
     for name in node:
         value = getattr(node, name)
-        if isinstance(value, str) and value in EXAMPLE_NAMES:
+        if isinstance(value, str) and value in names:
             setattr(node, name, scheme(value))
 
 
-def hostile(sql: str, scheme: str, *, qualify: bool = True) -> str:
-    """``sql`` with every example name renamed by ``scheme`` and (``qualify``) every
-    unqualified table in :data:`SCHEMA`; printed back from the parse tree."""
+def hostile(sql: str, scheme: str, *, qualify: bool = True,
+            keep: frozenset[str] = frozenset()) -> str:
+    """``sql`` with every example name but those in ``keep`` renamed by ``scheme`` and
+    (``qualify``) every unqualified table in :data:`SCHEMA`; printed back from the parse
+    tree."""
     rename = SCHEMES[scheme]
+    names = EXAMPLE_NAMES - keep
     statements = []
     for raw in pglast.parse_sql(sql):
         statement = raw.stmt
         for node in list(_nodes(statement)):
-            _rename(node, rename)
+            _rename(node, rename, names)
             if qualify and isinstance(node, ast.RangeVar) and node.schemaname is None:
                 node.schemaname = SCHEMA
         statements.append(RawStream()(statement))

@@ -29,7 +29,8 @@ from alembic_safe.rules.examples import example_fix, findings_of
 
 #: the rules whose safe way is statements: their flagged example's finding has a fix
 WITH_FIX = ("AS101", "AS102", "AS103", "AS104", "AS201", "AS202", "AS203", "AS204", "AS205",
-            "AS206", "AS301", "AS302", "AS303", "AS305")
+            "AS206", "AS301", "AS302", "AS303", "AS305", "AS306", "AS401", "AS407", "AS408",
+            "AS505", "AS507", "AS601", "AS602", "AS701", "AS702", "AS801")
 
 
 def test_the_rules_with_a_fix_are_these() -> None:
