@@ -98,8 +98,8 @@ def compact(finding: Finding) -> str:
 
 
 def _kind(step: Step) -> str:
-    """``BuildIndex`` -> ``build-index``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "-", type(step).__name__).lower()
+    """``BuildIndex`` -> ``build-index``, ``RawSQL`` -> ``raw-sql``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", type(step).__name__).lower()
 
 
 def _step_data(step: Step) -> dict[str, Any]:

@@ -227,16 +227,17 @@ def _fill(table: Relation, column: str, expression: str) -> Backfill:
 
 def default_expand(table: Relation, column: ColumnDef, pg_version: int) -> Fix:
     """A column with a volatile default: added without it, the default set for new rows (no
-    rewrite), existing rows filled in batches; NOT NULL, if declared, in a later revision."""
+    rewrite), existing rows filled in batches; then NOT NULL, if declared (every row has a
+    value by then, and new ones get the default)."""
     assert column.default_sql is not None
+    not_null = not_null_steps(table, column.name, pg_version) if column.not_null else ()
     return Fix(
         (AddColumn(table, column.name, column.type_sql),
          SetDefault(table, column.name, column.default_sql),
-         _fill(table, column.name, column.default_sql)),
-        later=not_null_steps(table, column.name, pg_version) if column.not_null else (),
-        later_when="once the existing rows are filled",
+         _fill(table, column.name, column.default_sql), *not_null),
         summary="Add the column without the default, set the default for new rows (no "
-                "rewrite), then fill the existing rows in batches",
+                "rewrite), then fill the existing rows in batches"
+                + (" and prove it NOT NULL" if not_null else ""),
     )
 
 
@@ -276,19 +277,18 @@ def virtual_not_null(table: Relation, column: ColumnDef, pg_version: int) -> Fix
 
 def sequence_expand(table: Relation, column: ColumnDef, pg_version: int) -> Fix:
     """A serial or identity column: added plain, a sequence attached as its default for new
-    rows (no rewrite), existing rows numbered in batches, NOT NULL in a later revision. For
-    serial this is what serial is; identity becomes a sequence default (another plan)."""
+    rows (no rewrite), existing rows numbered in batches, then NOT NULL. For serial this is
+    what serial is; identity becomes a sequence default (another plan)."""
     sequence = Relation(names.object_name(table.name, column.name, "seq"), table.schema)
     nextval = f"nextval({literal(relation(sequence))}::regclass)"
     return Fix(
         (AddColumn(table, column.name, column.type_name),
          CreateSequence(sequence, table, column.name),
          SetDefault(table, column.name, nextval),
-         _fill(table, column.name, nextval)),
-        later=not_null_steps(table, column.name, pg_version),
-        later_when="once the existing rows are numbered",
+         _fill(table, column.name, nextval),
+         *not_null_steps(table, column.name, pg_version)),
         summary="Add the column plain, attach a sequence as its default for new rows (no "
-                "rewrite), number the existing rows in batches, then make it NOT NULL",
+                "rewrite), number the existing rows in batches, then prove it NOT NULL",
         alternative=column.identity,
     )
 
