@@ -25,7 +25,7 @@ from alembic_safe.analysis.facts import (
     TransactionControl,
 )
 from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
-from alembic_safe.rules.helpers import actions, rel, strong_locks
+from alembic_safe.rules.helpers import actions, strong_locks
 
 
 def _real(stmt: StatementFacts) -> bool:
@@ -200,7 +200,7 @@ def statements_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) ->
     yield Hit(
         message=f"runs while ACCESS EXCLUSIVE on {relation} (taken at line "
         f"{held.line}) is held: reads and writes of {relation} wait for it too",
-        help=f"Commit right after the statement that locks {rel(relation)}, or move it last in "
+        help=f"Commit right after the statement that locks {relation}, or move it last in "
         "the transaction",
     )
 
@@ -256,7 +256,7 @@ def long_work_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) -> 
         message=f"works through {worked_on} while ACCESS EXCLUSIVE on {relation} (taken at "
         f"line {held.line}) is held: every read and write of {relation} waits for the whole "
         "of it",
-        help=f"Commit right after the statement that locks {rel(relation)} (Alembic: split the "
+        help=f"Commit right after the statement that locks {relation} (Alembic: split the "
         "migration or use autocommit_block()), and run this in its non-blocking form",
     )
 
