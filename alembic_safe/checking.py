@@ -18,9 +18,10 @@ from alembic_safe.analysis.facts import (
     TransactionControl,
 )
 from alembic_safe.config import NEWEST_PG, Settings
+from alembic_safe.findings import Finding, OptOut
 from alembic_safe.optouts import parse_comment
 from alembic_safe.rules import all_rules, find_rule
-from alembic_safe.rules.base import Finding, Hit, OptOut, Rule, RuleContext, Severity
+from alembic_safe.rules.base import Hit, Rule, RuleContext
 from alembic_safe.rules.selection import select
 
 PARSE_ERROR, NO_REASON, UNKNOWN_RULE = "AS001", "AS002", "AS003"
@@ -186,16 +187,20 @@ class Checker:
         self, rule: Rule, hit: Hit, stmt: StatementFacts, optouts: Sequence[OptOut]
     ) -> Finding:
         allowed = next((o for o in optouts if o.rule == rule.code), None)
-        message = hit.message if stmt.within is None else f"{hit.message} (in the {stmt.within})"
+        message, help_, fix = hit.message, hit.help, hit.fix
+        if stmt.within is not None:
+            # the fix replaces the statement, not the code whose body runs it: words only
+            message = f"{hit.message} (in the {stmt.within})"
+            help_, fix = help_ or (fix.summary if fix is not None else ""), None
         return Finding(
             rule=rule.code, name=rule.name,
             severity=self._severity.get(rule.code) or rule.severity,
-            message=message, help=hit.help, statement=stmt.sql, path=self.path,
+            message=message, help=help_, statement=stmt.sql, path=self.path,
             line=stmt.position.line, column=stmt.position.column, allowed_by=allowed,
-            fix=hit.fix,
+            fix=fix,
         )
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     """Whether any finding is an error that no opt-out allowed."""
-    return any(f.severity is Severity.ERROR and f.allowed_by is None for f in findings)
+    return any(f.blocking for f in findings)

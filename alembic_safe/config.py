@@ -21,6 +21,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 RENDER_MODES = ("ops", "sql", "sql-files")
 SEVERITIES = ("error", "warning", "off")
+#: what autogenerate does with a column (table) dropped and another added in its place
+RENAME_MODES = ("hint-only", "suggest", "auto")
 #: the PostgreSQL majors alembic-safe knows; a newer live server is checked as NEWEST_PG
 OLDEST_PG = 12
 NEWEST_PG = 18
@@ -75,6 +77,10 @@ class Settings:
     #: autogenerate: renames of enum values, ``{"schema.type": {"old": "new"}}`` (a type of
     #: the default schema may be named alone)
     enum_renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: renames without a ``renamed_from`` hint in the model: "hint-only" (written as Alembic
+    #: writes them, drop and add), "suggest" (drop and add, with a note naming the model line
+    #: to change) or "auto" (a probable rename is written as a rename)
+    renames: str = "suggest"
     #: how long ``alembic-safe lint`` lets one migration script run offline ("0": no limit)
     lint_timeout: str = "60s"
 
@@ -122,6 +128,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "slow_statement_ms": (int,),
     "protected": (bool,),
     "enum_renames": (dict,),
+    "renames": (str,),
     "lint_timeout": (str, int),
 }
 _DURATION_KEYS = (
@@ -142,6 +149,10 @@ def _check_value(key: str, value: Any, origin: str) -> Any:
     elif key == "render" and value not in RENDER_MODES:
         raise ConfigError(
             f"{origin}: render must be one of {', '.join(RENDER_MODES)}, got {value!r}"
+        )
+    elif key == "renames" and value not in RENAME_MODES:
+        raise ConfigError(
+            f"{origin}: renames must be one of {', '.join(RENAME_MODES)}, got {value!r}"
         )
     elif key == "pg_version" and value not in SUPPORTED_PG_VERSIONS:
         raise ConfigError(

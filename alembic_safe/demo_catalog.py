@@ -129,6 +129,15 @@ def seed_untrimmed_payers(url: str, count: int) -> None:
         connection.commit()
 
 
+def column_fingerprint(url: str, table: str, column: str) -> tuple[int, str]:
+    """How many rows ``table`` has, and a digest of ``column``'s values in key order."""
+    with _connect(url) as connection:
+        count, digest = connection.execute(text(
+            f"SELECT count(*), md5(string_agg({column}::text, ',' ORDER BY id)) "
+            f"FROM {table}")).one()
+        return int(count), str(digest)
+
+
 def untrimmed_payers(url: str) -> int:
     """How many payers' names still have leading or trailing spaces."""
     with _connect(url) as connection:

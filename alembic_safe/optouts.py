@@ -1,6 +1,6 @@
 """Opt-outs: reasoned exemptions from rules, written in SQL comments or migration scripts.
 
-Three forms reach the checker as :class:`~alembic_safe.rules.base.OptOut` objects:
+Three forms reach the checker as :class:`~alembic_safe.findings.OptOut` objects:
 
 * a comment on the statement: ``-- alembic-safe: allow AS101, drop-table because <reason>``
   (:func:`parse_comment`);
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from alembic_safe.capture.errors import ScriptError
-from alembic_safe.rules.base import OptOut
+from alembic_safe.findings import OptOut
 
 MARKER = "alembic-safe:"
 #: the comment grammar (comment text, not SQL): ``allow <rules> [because <reason>]``

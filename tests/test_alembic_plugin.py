@@ -31,13 +31,21 @@ def test_setting_up_registers_operations_renderers_and_the_comparator() -> None:
     from alembic.util import DispatchPriority
 
     from alembic_safe.autogenerate import ops
-    from alembic_safe.autogenerate.compare import safe_forms
+    from alembic_safe.autogenerate.compare import renames, safe_forms
+    from alembic_safe.autogenerate.renames import ops as rename_ops
 
     for name in ("validate_constraint", "add_constraint_using_index", "add_not_null_constraint",
                  "preflight_unique", "preflight_not_null", "preflight_check"):
         assert callable(getattr(Operations, name))
     for op in (ops.AutocommitBlockOp, ops.NoteOp, ops.BackfillOp, ops.ValidateConstraintOp):
         assert renderers.dispatch(op) is not None
+    for name in ("rename_index", "rename_constraint", "rename_sequence"):
+        assert callable(getattr(Operations, name))
+    for op in (rename_ops.RenameTableOp, rename_ops.RenameIndexOp,
+               rename_ops.RenameConstraintOp, rename_ops.RenameSequenceOp):
+        assert renderers.dispatch(op) is not None
     registry = _all_plugins[plugin.PLUGIN_NAME].autogenerate_comparators._registry
-    assert registry[("autogenerate", "postgresql", DispatchPriority.LAST)] == [
-        (safe_forms.safe_forms, None)]
+    registered = registry[("autogenerate", "postgresql", DispatchPriority.LAST)]
+    # the comparators that add operations (renames...) run before the one that makes them safe
+    assert registered[-1] == (safe_forms.safe_forms, None)
+    assert (renames.renames, None) in registered[:-1]

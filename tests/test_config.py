@@ -112,6 +112,8 @@ def test_unknown_override_names_configure(tmp_path: Path) -> None:
         ('severity = { AS101 = "fatal" }', r"severity.AS101 must be one of error, warning, off"),
         ("small_table_rows = -1", r"small_table_rows must be 0 or more"),
         ("lock_timeout = [3]", r"lock_timeout must be a string or an integer"),
+        ('renames = "always"', r"renames must be one of hint-only, suggest, auto, got 'always'"),
+        ("renames = true", r"renames must be a string, not a boolean"),
     ],
 )
 def test_wrong_types_are_rejected(tmp_path: Path, table: str, expected: str) -> None:
@@ -119,6 +121,18 @@ def test_wrong_types_are_rejected(tmp_path: Path, table: str, expected: str) -> 
     with pytest.raises(ConfigError, match=expected) as excinfo:
         load_settings(tmp_path)
     assert str(path.resolve()) in str(excinfo.value)
+
+
+@pytest.mark.parametrize("mode", ["hint-only", "suggest", "auto"])
+def test_rename_modes(tmp_path: Path, mode: str) -> None:
+    write_pyproject(tmp_path, f'renames = "{mode}"')
+    assert load_settings(tmp_path).renames == mode
+    assert load_settings(tmp_path, renames="suggest").renames == "suggest"
+
+
+def test_renames_default_to_suggest(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, "")
+    assert load_settings(tmp_path).renames == "suggest"
 
 
 @pytest.mark.parametrize(

@@ -233,7 +233,8 @@ def _partition(spec: Fields | None, subtype: AT, table: Relation, draft: Draft) 
     partition = names.relation(name) if name is not None else None
     concurrent = spec is not None and tree.flag(spec, "concurrent")
     if subtype is AT.AT_AttachPartition:
-        draft.actions.append(TableRewriteCommand(table, command="ATTACH PARTITION"))
+        draft.actions.append(TableRewriteCommand(table, command="ATTACH PARTITION",
+                                                 partition=partition))
         if partition is not None:
             draft.lock(partition, AE)
             draft.scan(partition)
@@ -242,7 +243,7 @@ def _partition(spec: Fields | None, subtype: AT, table: Relation, draft: Draft) 
         draft.actions.append(TableRewriteCommand(table, command="DETACH PARTITION FINALIZE"))
         return SUE
     draft.actions.append(TableRewriteCommand(table, command="DETACH PARTITION",
-                                             concurrently=concurrent))
+                                             concurrently=concurrent, partition=partition))
     if concurrent:
         draft.requires_no_transaction = True
     mode = SUE if concurrent else AE

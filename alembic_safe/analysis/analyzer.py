@@ -111,6 +111,16 @@ class Analyzer:
     def is_new(self, rel: Relation | None) -> bool:
         return rel is not None and self._key(rel) in self._new
 
+    def _in_catalog(self, table: Relation, column: str) -> list[tuple[str, str]]:
+        """Where the live catalog may have a column of the input: under the names it had
+        before the input renamed it or its table (a catalog read before the renames ran),
+        then under its name now (one read after them)."""
+        key = self._key(table)
+        was = self.schema.catalog_name(key, column)
+        if was is not None:
+            return [was, (key, column)]
+        return [(key, column), (table.qualified, column)]
+
     def column_type(self, table: Relation, column: str) -> str | None:
         known = self.schema.column_type(self._key(table), column)
         if known is not None:
@@ -118,8 +128,8 @@ class Analyzer:
         catalog = self.context.catalog
         if catalog is None:
             return None
-        for key in (self._key(table), table.qualified):
-            info = catalog.columns.get((key, column))
+        for where in self._in_catalog(table, column):
+            info = catalog.columns.get(where)
             if info is not None:
                 return info.type_name
         return None
@@ -130,8 +140,8 @@ class Analyzer:
         catalog = self.context.catalog
         if catalog is None:
             return False
-        return any(column in catalog.validated_not_null_checks.get(key, frozenset())
-                   for key in (self._key(table), table.qualified))
+        return any(name in catalog.validated_not_null_checks.get(key, frozenset())
+                   for key, name in self._in_catalog(table, column))
 
     def constraint(self, table: Relation, name: str) -> ConstraintDef | None:
         return self.schema.constraint(self._key(table), name)

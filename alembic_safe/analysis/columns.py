@@ -101,6 +101,14 @@ def _action(node: Fields, field: str, columns_field: str | None) -> str | None:
     return action
 
 
+def _printed_expression(node: Fields, kind: ConstrType) -> str | None:
+    """The expression of the column's DEFAULT or GENERATED constraint as SQL, if it has one."""
+    return next((deparse.wrapped_sql(con["raw_expr"])
+                 for con in tree.nodes(node, "constraints", "Constraint")
+                 if tree.enum(con, "contype", ConstrType) is kind
+                 and con.get("raw_expr") is not None), None)
+
+
 def column(node: Fields, *, printed: bool = False) -> ColumnDef:
     """A ColumnDef node (CREATE TABLE element or ADD COLUMN) as a fact; ``printed``: with its
     type, default and CHECK expressions printed as SQL (ADD COLUMN, ALTER TYPE)."""
@@ -132,15 +140,14 @@ def column(node: Fields, *, printed: bool = False) -> ColumnDef:
             definition = constraint(con, colname, printed=printed)
             if definition is not None:
                 constraints.append(definition)
-    default_sql = next((deparse.wrapped_sql(con["raw_expr"])
-                        for con in tree.nodes(node, "constraints", "Constraint")
-                        if tree.enum(con, "contype", ConstrType) is ConstrType.CONSTR_DEFAULT
-                        and con.get("raw_expr") is not None), None) if printed else None
+    default_sql = _printed_expression(node, ConstrType.CONSTR_DEFAULT) if printed else None
+    generated_sql = _printed_expression(node, ConstrType.CONSTR_GENERATED) if printed else None
     return ColumnDef(
         name=colname or "?",
         type_name=type_name,
         type_sql=deparse.sql("TypeName", type_node) if printed and type_node else "",
         default_sql=default_sql,
+        generated_sql=generated_sql,
         not_null=not_null or identity or serial,
         has_default=default is not None,
         default_volatility=default,

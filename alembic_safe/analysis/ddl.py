@@ -297,9 +297,11 @@ def alter_enum(node: Fields, scope: Scope) -> Draft:
         draft.actions.append(AlterEnum(enum, rename_value=(old_value, new_value or "")))
         draft.breaks_running_code = True
     else:
+        neighbor = tree.text(node, "newValNeighbor")
         draft.actions.append(AlterEnum(enum, add_value=new_value,
                                        if_not_exists=tree.flag(node, "skipIfNewValExists"),
-                                       positioned=bool(node.get("newValNeighbor"))))
+                                       positioned=bool(neighbor), neighbor=neighbor,
+                                       after=tree.flag(node, "newValIsAfter")))
         draft.requires_no_transaction = scope.context.pg_version < 12
     return draft
 
@@ -308,7 +310,7 @@ def alter_domain(node: Fields, scope: Scope) -> Draft:
     draft = Draft(kind="ALTER DOMAIN")
     domain = names.from_names(node.get("typeName"))
     con = tree.of(node.get("def"), "Constraint") if node.get("subtype") == "C" else None
-    definition = columns.constraint(con) if con is not None else None
+    definition = columns.constraint(con, printed=True) if con is not None else None
     if definition is not None:
         draft.actions.append(AddConstraint(domain, constraint=definition, on_domain=True))
         draft.validates_constraint = not definition.not_valid

@@ -158,6 +158,8 @@ class ColumnDef:
     type_sql: str = ""
     #: the DEFAULT expression as SQL, printed from the parse tree; None without a default
     default_sql: str | None = None
+    #: the GENERATED ALWAYS AS expression as SQL, printed from the parse tree
+    generated_sql: str | None = None
     #: GENERATED ALWAYS AS (...) VIRTUAL, or without STORED (PostgreSQL 18+): computed when
     #: read, so adding one writes nothing (a NOT NULL or CHECK on it still scans the table)
     generated_virtual: bool = False
@@ -316,6 +318,8 @@ class TableRewriteCommand(Action):
 
     command: str = ""  # "VACUUM FULL", "CLUSTER", "SET LOGGED", "SET UNLOGGED", ...
     concurrently: bool = False
+    #: ATTACH / DETACH PARTITION: the partition
+    partition: Relation | None = None
 
 
 @dataclass(frozen=True)
@@ -338,6 +342,10 @@ class ModifyRows(Action):
     batched: bool = False
     #: INSERT ... SELECT (copies rows from a query rather than a VALUES list)
     from_select: bool = False
+    #: UPDATE: the SET list and the WHERE condition as SQL, printed from the parse tree, when
+    #: the statement is only assignments of the table's columns (a fix can batch it)
+    assignments: str | None = None
+    where_sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -349,6 +357,9 @@ class AlterEnum(Action):
     if_not_exists: bool = False
     #: ADD VALUE ... BEFORE/AFTER was given
     positioned: bool = False
+    #: ADD VALUE ... BEFORE/AFTER: the neighbouring value, and whether it is AFTER
+    neighbor: str | None = None
+    after: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ lints a file without the files before it) also keeps
   the earlier files about. When that state :meth:`~SchemaState.knows` one of them, the worker's
   result may be wrong and the file is analyzed again with it.
 
+A table or column renamed here keeps the name the live catalog knows it by
+(:meth:`SchemaState.catalog_name`): the runtime guard looks its type and checks up there.
+
 Relations are keyed by qualified name (``public.claims``), functions by ``fn:`` and their
 qualified name.
 """
@@ -104,6 +107,10 @@ class SchemaState:
         self.misses: set[str] | None = set() if recording else None
         #: relations created or dropped here: what earlier files said of them no longer counts
         self._settled: set[str] = set()
+        #: tables and columns renamed here: the table's key before, by its key now; each
+        #: table's columns' names before, by their names now
+        self._table_was: dict[str, str] = {}
+        self._columns_were: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------------ keys
 
@@ -144,6 +151,13 @@ class SchemaState:
         if found is None:
             self._miss(index)
         return found
+
+    def catalog_name(self, table: str, column: str) -> tuple[str, str] | None:
+        """(table key, column) as they were named before renames here, when either was
+        renamed: where a catalog read before those renames has the column."""
+        was = self._columns_were.get(table, {}).get(column, column)
+        table_was = self._table_was.get(table, table)
+        return None if (table_was, was) == (table, column) else (table_was, was)
 
     def exists(self, key: str) -> bool:
         found = key in self._relations
@@ -194,7 +208,8 @@ class SchemaState:
         if key.startswith("fk:"):
             return bool(self._keys_into.get(key[3:]))
         return (key in self._relations or key in self._columns or key in self._constraints
-                or key in self._not_null or key in self._indexes)
+                or key in self._not_null or key in self._indexes or key in self._table_was
+                or key in self._columns_were)
 
     # ------------------------------------------------------------------ changes
 
@@ -214,6 +229,8 @@ class SchemaState:
 
     def _forget(self, key: str) -> None:
         self._relations.discard(key)
+        self._table_was.pop(key, None)
+        self._columns_were.pop(key, None)
         self._columns.pop(key, None)
         self._not_null.pop(key, None)
         for name in list(self._constraints.get(key, {})):
@@ -251,6 +268,10 @@ class SchemaState:
             self._relations.add(new)
         _move(self._columns, old, new)
         _move(self._not_null, old, new)
+        _move(self._columns_were, old, new)
+        was = self._table_was.pop(old, old)
+        if was != new:
+            self._table_was[new] = was
         for name, con in list(self._constraints.get(old, {}).items()):
             self._pop(old, name)
             self._put(new, name, con)
@@ -277,6 +298,7 @@ class SchemaState:
         """A column is dropped, with the constraints on it."""
         self._columns.get(table, {}).pop(column, None)
         self._not_null.get(table, set()).discard(column)
+        self._columns_were.get(table, {}).pop(column, None)
         constraints = self._constraints.get(table, {})
         for name in [n for n, con in constraints.items() if column in con.columns]:
             self._pop(table, name)
@@ -290,6 +312,10 @@ class SchemaState:
         if old in checks:
             checks.discard(old)
             checks.add(new)
+        were = self._columns_were.setdefault(table, {})
+        was = were.pop(old, old)
+        if was != new:
+            were[new] = was
 
     @_recorded
     def add_constraint(self, table: str, con: ConstraintDef) -> None:
@@ -344,6 +370,8 @@ class SchemaState:
         other._indexes = dict(self._indexes)
         other._relations = set(self._relations)
         other._routines = dict(self._routines)
+        other._table_was = dict(self._table_was)
+        other._columns_were = {t: dict(c) for t, c in self._columns_were.items()}
         other._derive()
         return other
 
@@ -362,6 +390,9 @@ class SchemaState:
         self._indexes.update(other._indexes)
         self._relations |= other._relations
         self._routines.update(other._routines)
+        self._table_was.update(other._table_was)
+        for table, were in other._columns_were.items():
+            self._columns_were.setdefault(table, {}).update(were)
         self._derive()
 
     def _derive(self) -> None:

@@ -13,8 +13,9 @@ from pglast.enums.parsenodes import (
     TransactionStmtKind,
 )
 from pglast.enums.parsenodes import VariableSetKind as VS
+from pglast.stream import maybe_double_quote_name
 
-from alembic_safe.analysis import ddl, names, procedural, tree
+from alembic_safe.analysis import ddl, deparse, names, procedural, tree
 from alembic_safe.analysis.alter_table import alter_table
 from alembic_safe.analysis.draft import Draft, Scope
 from alembic_safe.analysis.facts import (
@@ -88,6 +89,26 @@ def _batched(where: Any) -> bool:
     return lower and upper
 
 
+def _update_parts(node: Fields) -> tuple[str | None, str | None]:
+    """(SET list, WHERE condition) of an UPDATE printed as SQL, for a fix that runs it in
+    batches; (None, None) when it is more than assignments of plain columns of the one table
+    by its own name (FROM, WITH, an alias, ONLY, ``col[1] =``, ``(a, b) =``, CURRENT OF)."""
+    relation = node.get("relation") or {}
+    where = node.get("whereClause")
+    if (node.get("fromClause") or node.get("withClause") or relation.get("alias")
+            or not tree.flag(relation, "inh")
+            or (where is not None and tree.unwrap(where)[0] == "CurrentOfExpr")):
+        return None, None
+    assignments = []
+    for target in tree.nodes(node, "targetList", "ResTarget"):
+        value = target.get("val")
+        if target.get("indirection") or value is None or "MultiAssignRef" in value:
+            return None, None
+        column = maybe_double_quote_name(target["name"])
+        assignments.append(f"{column} = {deparse.wrapped_sql(value)}")
+    return ", ".join(assignments), deparse.wrapped_sql(where) if where is not None else None
+
+
 def _modify(tag: str, command: str) -> Handler:
     """The handler of INSERT / UPDATE / DELETE / MERGE (``tag``, the node type)."""
 
@@ -101,8 +122,10 @@ def _modify(tag: str, command: str) -> Handler:
         where = node.get("whereClause")
         select = tree.of(node.get("selectStmt"), "SelectStmt")
         from_select = select is not None and not select.get("valuesLists")
+        assignments, condition = _update_parts(node) if command == "UPDATE" else (None, None)
         draft.actions.append(ModifyRows(table, command=command, has_where=where is not None,
-                                        batched=_batched(where), from_select=from_select))
+                                        batched=_batched(where), from_select=from_select,
+                                        assignments=assignments, where_sql=condition))
         draft.locks.pop(table, None)
         draft.lock(table, LockMode.ROW_EXCLUSIVE)
         draft.destroys_data = command == "DELETE" and where is None

@@ -15,7 +15,7 @@ from alembic.autogenerate.render import render_op, renderers
 from alembic.operations import Operations
 from alembic.operations.ops import MigrateOperation, OpContainer
 
-from alembic_safe.rules.base import Finding, OptOut
+from alembic_safe.findings import Finding, OptOut
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext

@@ -81,13 +81,14 @@ def settings(context: MigrationContext) -> Settings:
     return _project(context).settings
 
 
-def options(context: MigrationContext) -> Options:
+def options(context: MigrationContext, *, warn: bool = True) -> Options:
     """The options of an autogenerate run on ``context`` (connected to the compared database).
 
     The migration is written for the older of the compared server's major and ``pg_version``
     (its default, 15, is what lint checks against, so what autogenerate writes passes lint and
-    runs on both); a ``pg_version`` the project sets itself wins, with a warning when the
-    compared server is older (the written forms may not run there)."""
+    runs on both); a ``pg_version`` the project sets itself wins, with a warning (unless
+    ``warn`` is false: another comparator of the same run gives it) when the compared server
+    is older (the written forms may not run there)."""
     project = _project(context)
     settings = project.settings
     connection = context.bind
@@ -95,7 +96,7 @@ def options(context: MigrationContext) -> Options:
     server = int(info[0]) if info else None
     version = settings.pg_version
     if server is not None and "pg_version" in project.explicit:
-        if server < version:
+        if server < version and warn:
             print(f"alembic-safe: autogenerate writes for PostgreSQL {version} (pg_version) "
                   f"but the database it compared against runs PostgreSQL {server}",
                   file=sys.stderr, flush=True)

@@ -27,12 +27,13 @@ from alembic_safe.autogenerate.offline import operation_sql
 from alembic_safe.autogenerate.options import Options
 from alembic_safe.autogenerate.schedule import Item, Phase, schedule
 from alembic_safe.checking import Checker
+from alembic_safe.findings import Finding, Severity
 from alembic_safe.fix import names
 from alembic_safe.fix import ops as fix_ops
-from alembic_safe.fix.model import Fix, runs_in_transaction
+from alembic_safe.fix.model import Backfill, Fix, runs_in_transaction
 from alembic_safe.lint.files import declare_existing_types
 from alembic_safe.rules import find_rule
-from alembic_safe.rules.base import Category, Finding, Severity
+from alembic_safe.rules.base import Category
 
 #: under Alembic's logger, so its INFO lines show beside Alembic's "Detected ..." lines
 log = logging.getLogger("alembic.autogenerate.alembic_safe")
@@ -310,8 +311,9 @@ class SafeForms:
         fix = finding.fix
         assert fix is not None
         steps = list(fix.steps)
+        filled = any(isinstance(step, Backfill) for step in steps)
         backfill = writers.backfill_of(part) if isinstance(part, ops.AddColumnOp) \
-            and fix.later else None
+            and fix.later and not filled else None
         if backfill is not None:
             steps.append(backfill)
         items: list[Item] = []
@@ -328,7 +330,7 @@ class SafeForms:
                         rerunnable=_step_rerunnable(written), after=items[-1:])
             items.append(item)
         if fix.later:
-            note = self._later(part, fix, backfill is not None, finding.rule)
+            note = self._later(part, fix, filled or backfill is not None, finding.rule)
             items[0].ops.insert(0, safe_ops.NoteOp(note))
         return items
 
@@ -343,9 +345,9 @@ class SafeForms:
         lines = _comment(f"alembic-safe {finding.rule} {finding.name}: {finding.message}. "
                          "The runtime guard refuses it.")
         if fix is not None:
-            lines += _comment(f"Instead: {fix.summary}:") + _code(fix_ops.render(fix))
+            lines += _comment(f"Instead: {finding.advice}:") + _code(fix_ops.render(fix))
         else:
-            lines += _comment(f"Instead: {finding.help}")
+            lines += _comment(f"Instead: {finding.advice}")
         return lines
 
     def _later(self, part: ops.MigrateOperation, fix: Fix, filled: bool, rule: str) -> list[str]:

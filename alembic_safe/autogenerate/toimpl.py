@@ -8,17 +8,16 @@ from alembic.operations import Operations
 from alembic.util import CommandError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.elements import TextClause
 
 from alembic_safe.autogenerate import ops
 from alembic_safe.fix import sql
+from alembic_safe.fix.quoting import for_text
 
 
 def _execute(operations: Operations, statement: str) -> None:
-    """Run ``statement`` as it is: ``text()`` would read ``:name`` (even inside a quoted
-    name) as a bind parameter, so such colons are escaped with SQLAlchemy's own pattern."""
-    escaped = TextClause._bind_params_regex.sub(lambda m: "\\" + m.group(0), statement)
-    operations.migration_context.impl.execute(text(escaped))
+    """Run ``statement`` as it is (``text()`` would read colons in it: see
+    :func:`~alembic_safe.fix.quoting.for_text`)."""
+    operations.migration_context.impl.execute(text(for_text(statement)))
 
 
 PREFLIGHT_MESSAGE = "alembic-safe pre-flight check:"

@@ -54,6 +54,8 @@ def reuse(op: ops.MigrateOperation, step: model.Step) -> ops.MigrateOperation | 
     if isinstance(op, ops.AddColumnOp) and isinstance(step, model.AddColumn):
         column = op.column._copy()
         column.nullable = True
+        if step.default is None:  # a volatile default: set afterwards, for new rows only
+            column.server_default = None
         return ops.AddColumnOp(op.table_name, column, schema=op.schema,
                                if_not_exists=op.if_not_exists, **op.kw)
     if isinstance(op, ops.AlterColumnOp) and isinstance(step, model.SetNotNull):
@@ -78,6 +80,9 @@ def step_op(step: model.Step, earlier: dict[str, ops.MigrateOperation] | None = 
         return safe_ops.ValidateConstraintOp(step.name, name, schema=schema)
     if isinstance(step, model.SetNotNull):
         return ops.AlterColumnOp(name, step.column, modify_nullable=False, schema=schema)
+    if isinstance(step, model.SetDefault):
+        return ops.AlterColumnOp(name, step.column, schema=schema,
+                                 modify_server_default=sa.DefaultClause(sa.text(step.expression)))
     if isinstance(step, model.DropConstraint):
         added = (earlier or {}).get(step.name)
         return ops.DropConstraintOp(

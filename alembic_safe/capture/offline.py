@@ -36,7 +36,7 @@ from alembic_safe.capture.connection import OfflineConnection
 from alembic_safe.capture.diagnose import call_problem, describe, import_problem, run_problem
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.capture.location import script_line
-from alembic_safe.rules.base import OptOut
+from alembic_safe.findings import OptOut
 from alembic_safe.runtime.allow import active_optouts
 
 _counter = itertools.count()

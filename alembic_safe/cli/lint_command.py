@@ -13,7 +13,7 @@ from alembic_safe.config import NEWEST_PG, OLDEST_PG, load_settings, merge
 from alembic_safe.errors import UsageError
 from alembic_safe.lint import changed_files, collect, lint_files
 from alembic_safe.lint.alembic_ini import prepend_sys_path
-from alembic_safe.report import FORMATS
+from alembic_safe.report.formats import FORMATS
 
 HELP = "Lint .sql files and Alembic migration scripts for locking and breaking hazards."
 

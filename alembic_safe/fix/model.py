@@ -136,6 +136,9 @@ class AddColumn(Step):
     type_sql: str
     #: the deparsed constant default, if any
     default: str | None = None
+    #: the deparsed expression of a virtual generated column (PostgreSQL 18: computed when
+    #: read, so adding it writes nothing)
+    virtual: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,8 +177,106 @@ class Preflight(Step):
 
 
 @dataclass(frozen=True)
+class SetDefault(Step):
+    """``ALTER TABLE ... ALTER COLUMN ... SET DEFAULT``: for rows inserted from now on (no
+    rewrite, whatever the expression)."""
+
+    table: Relation
+    column: str
+    #: the deparsed default expression
+    expression: str
+
+
+@dataclass(frozen=True)
+class CreateSequence(Step):
+    """``CREATE SEQUENCE IF NOT EXISTS ... OWNED BY table.column`` (a re-run passes over
+    it)."""
+
+    sequence: Relation
+    #: the column whose drop drops the sequence
+    table: Relation
+    column: str
+
+
+@dataclass(frozen=True)
+class AddEnumValue(Step):
+    """``ALTER TYPE ... ADD VALUE IF NOT EXISTS``, outside the transaction: usable by the
+    statements after it (and allowed before PostgreSQL 12)."""
+
+    transactional: ClassVar[bool] = False
+    enum: Relation
+    value: str
+    before: str | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class RefreshView(Step):
+    """``REFRESH MATERIALIZED VIEW CONCURRENTLY``: reads of the view go on (it needs a unique
+    index on the view)."""
+
+    view: Relation
+
+
+@dataclass(frozen=True)
+class DetachPartition(Step):
+    """``ALTER TABLE parent DETACH PARTITION child CONCURRENTLY`` (PostgreSQL 14+): no ACCESS
+    EXCLUSIVE on the parent; it cannot run inside a transaction block."""
+
+    transactional: ClassVar[bool] = False
+    table: Relation
+    partition: Relation
+
+
+@dataclass(frozen=True)
+class AddDomainConstraint(Step):
+    """``ALTER DOMAIN ... ADD CONSTRAINT name CHECK (...) [NOT VALID]``."""
+
+    domain: Relation
+    name: str
+    #: the deparsed CHECK expression (``VALUE > 0``)
+    expression: str
+    not_valid: bool = False
+
+
+@dataclass(frozen=True)
+class ValidateDomainConstraint(Step):
+    """``ALTER DOMAIN ... VALIDATE CONSTRAINT``, after the NOT VALID constraint committed."""
+
+    transactional: ClassVar[bool] = False
+    domain: Relation
+    name: str
+
+
+@dataclass(frozen=True)
+class Vacuum(Step):
+    """A plain ``VACUUM``: space made reusable without blocking reads or writes."""
+
+    transactional: ClassVar[bool] = False
+    table: Relation
+
+
+@dataclass(frozen=True)
+class SetLockTimeout(Step):
+    """``SET lock_timeout``: a lock request waits this long at most, instead of queueing every
+    later query on the table behind it."""
+
+    value: str = "3s"
+
+
+@dataclass(frozen=True)
+class CreateView(Step):
+    """``CREATE VIEW view AS SELECT * FROM table``: the table under a second name (a simple
+    view: reads and writes through it reach the table)."""
+
+    view: Relation
+    table: Relation
+
+
+@dataclass(frozen=True)
 class RawSQL(Step):
-    """A statement with no structured form (rendered as ``op.execute``)."""
+    """A statement with no structured form (rendered as ``op.execute``), built from quoted
+    names, or the flagged statement itself (its own text) moved elsewhere."""
 
     sql: str
     runs_in_transaction: bool = True
@@ -188,6 +289,8 @@ class Fix:
 
     steps: tuple[Step, ...]
     later: tuple[Step, ...] = ()
+    #: when the ``later`` steps can run (their revision's condition)
+    later_when: str = "once the application writes the column"
     #: one sentence on what the steps achieve, shown before them
     summary: str = ""
     #: the steps are another plan for the same goal (expand/contract), not the flagged

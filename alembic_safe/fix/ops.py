@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from sqlalchemy.sql.compiler import BIND_PARAMS, BIND_PARAMS_ESC
-
 from alembic_safe.fix.model import (
     AddConstraint,
+    AddEnumValue,
     Backfill,
     BuildIndex,
     ConstraintType,
@@ -20,16 +19,16 @@ from alembic_safe.fix.model import (
     Fix,
     Preflight,
     PreflightKind,
+    SetDefault,
     SetNotNull,
     Step,
     ValidateConstraint,
     runs_in_transaction,
 )
-from alembic_safe.fix.quoting import py
+from alembic_safe.fix.quoting import for_text, py
 from alembic_safe.fix.sql import statement
 
 BLOCK = "with op.get_context().autocommit_block():"
-LATER = "# in a later revision, once the application writes the column:"
 
 
 class _Code(str):
@@ -57,12 +56,21 @@ def _source(value: object) -> str:
     return value if isinstance(value, _Code) else py(value)
 
 
+def _text(sql: str) -> _Code:
+    """``sa.text(...)`` of a SQL expression, run as it is."""
+    return _Code(f"sa.text({py(for_text(sql))})")
+
+
+def _condition(sql: str) -> object:
+    """A CHECK condition for an op call: a plain string (which Alembic reads as ``text()``),
+    or ``sa.text(...)`` of it escaped when ``text()`` would change it."""
+    return sql if for_text(sql) == sql else _text(sql)
+
+
 def execute(sql: str) -> str:
-    """``op.execute(...)`` of ``sql`` (a triple-quoted string when it spans lines). SQLAlchemy's
-    ``text()`` reads ``:name`` as a bind parameter and ``\\:name`` as an escaped colon, even
-    inside quoted names: both get one more backslash, found with SQLAlchemy's own patterns."""
-    for pattern in (BIND_PARAMS_ESC, BIND_PARAMS):
-        sql = pattern.sub(lambda m: "\\" + m.group(0), sql)
+    """``op.execute(...)`` of ``sql`` (a triple-quoted string when it spans lines), run as it
+    is (see :func:`~alembic_safe.fix.quoting.for_text`)."""
+    sql = for_text(sql)
     if "\n" in sql and '"""' not in sql and "\\" not in sql and not sql.endswith('"'):
         return f'op.execute(\n    """\n{sql}\n    """\n)'
     return f"op.execute({py(sql)})"
@@ -78,7 +86,7 @@ def call(step: Step) -> str:
 def _(step: BuildIndex) -> str:
     if step.definition is not None or not step.columns:
         return execute(statement(step))
-    where = _Code(f"sa.text({py(step.where)})") if step.where else None
+    where = _text(step.where) if step.where else None
     return _call("op.create_index", step.name, step.table.name, list(step.columns),
                  unique=True if step.unique else None, schema=step.table.schema,
                  postgresql_where=where, postgresql_concurrently=True)
@@ -112,7 +120,7 @@ def _(step: AddConstraint) -> str:
                      initially="DEFERRED" if step.initially_deferred else None,
                      postgresql_not_valid=valid)
     if step.type is ConstraintType.CHECK and step.expression is not None:
-        return _call("op.create_check_constraint", step.name, table, step.expression,
+        return _call("op.create_check_constraint", step.name, table, _condition(step.expression),
                      schema=schema, postgresql_not_valid=valid)
     if step.type is ConstraintType.UNIQUE:
         return _call("op.create_unique_constraint", step.name, table, list(step.columns),
@@ -136,6 +144,18 @@ def _(step: SetNotNull) -> str:
 def _(step: DropConstraint) -> str:
     return _call("op.drop_constraint", step.name, step.table.name, schema=step.table.schema,
                  if_exists=True if step.if_exists else None)
+
+
+@call.register
+def _(step: SetDefault) -> str:
+    return _call("op.alter_column", step.table.name, step.column,
+                 server_default=_text(step.expression), schema=step.table.schema)
+
+
+@call.register
+def _(step: AddEnumValue) -> str:
+    return _call("op.add_enum_type_value", step.enum.name, step.value, before=step.before,
+                 after=step.after, schema=step.enum.schema)
 
 
 @call.register
@@ -187,6 +207,6 @@ def render(fix: Fix) -> str:
     """The fix as the body of ``upgrade()`` (and, after a comment, what waits for later)."""
     code = render_steps(fix.steps)
     if fix.later:
-        code += f"\n{LATER}\n" + "\n".join(f"# {line}" for line in
+        code += f"\n# in a later revision, {fix.later_when}:\n" + "\n".join(f"# {line}" for line in
                                              render_steps(fix.later).splitlines())
     return code

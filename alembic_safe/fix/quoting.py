@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pglast.stream import maybe_double_quote_name
+from sqlalchemy.sql.compiler import BIND_PARAMS, BIND_PARAMS_ESC
 
 from alembic_safe.analysis.facts import Relation
 
@@ -41,3 +42,13 @@ def py(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(py(item) for item in value) + "]"
     return repr(value)
+
+
+def for_text(sql: str) -> str:
+    """``sql`` as SQLAlchemy's ``text()`` must be given it to run it unchanged: ``text()``
+    reads ``:name`` as a bind parameter and ``\\:name`` as an escaped colon, even inside
+    quoted names and literals, so both get one more backslash (found with SQLAlchemy's own
+    patterns)."""
+    for pattern in (BIND_PARAMS_ESC, BIND_PARAMS):
+        sql = pattern.sub(lambda m: "\\" + m.group(0), sql)
+    return sql

@@ -8,9 +8,14 @@ from functools import singledispatch
 from alembic_safe.fix.model import (
     AddColumn,
     AddConstraint,
+    AddDomainConstraint,
+    AddEnumValue,
     Backfill,
     BuildIndex,
     ConstraintType,
+    CreateSequence,
+    CreateView,
+    DetachPartition,
     DropConstraint,
     DropIndex,
     Fix,
@@ -18,15 +23,19 @@ from alembic_safe.fix.model import (
     PreflightKind,
     RawSQL,
     RebuildIndex,
+    RefreshView,
+    SetDefault,
+    SetLockTimeout,
     SetNotNull,
     Step,
+    Vacuum,
     ValidateConstraint,
+    ValidateDomainConstraint,
     runs_in_transaction,
 )
 from alembic_safe.fix.quoting import ident, literal, relation
 
 OUTSIDE = "-- outside a transaction block (after COMMIT; in Alembic: autocommit_block())"
-LATER = "-- in a later revision, once the application writes the column:"
 
 
 def _columns(columns: tuple[str, ...]) -> str:
@@ -107,17 +116,81 @@ def _(step: DropConstraint) -> str:
 @statement.register
 def _(step: AddColumn) -> str:
     default = f" DEFAULT {step.default}" if step.default is not None else ""
+    virtual = (f" GENERATED ALWAYS AS ({step.virtual}) VIRTUAL" if step.virtual is not None
+               else "")
     return (f"ALTER TABLE {relation(step.table)} ADD COLUMN {ident(step.column)} "
-            f"{step.type_sql}{default}")
+            f"{step.type_sql}{default}{virtual}")
 
 
 @statement.register
 def _(step: Backfill) -> str:
+    """One batch: the keys after the last one done ($1) up to the batch's last ($2)."""
     where = f" AND ({step.where})" if step.where else ""
     key = ident(step.key)
     return (f"UPDATE {relation(step.table)} SET {step.assignments} "
-            f"WHERE {key} > :last_key AND {key} <= :batch_end{where}  "
-            "-- one key range per batch, each committed (alembic_safe.backfill does this)")
+            f"WHERE {key} > $1 AND {key} <= $2{where}")
+
+
+#: the comment before a backfill's statement
+BATCHES = ("-- in batches of key ranges ($1, $2], each committed (alembic_safe.backfill does "
+           "this, and resumes after the last batch done):")
+
+
+@statement.register
+def _(step: SetDefault) -> str:
+    return (f"ALTER TABLE {relation(step.table)} ALTER COLUMN {ident(step.column)} "
+            f"SET DEFAULT {step.expression}")
+
+
+@statement.register
+def _(step: CreateSequence) -> str:
+    return (f"CREATE SEQUENCE IF NOT EXISTS {relation(step.sequence)} OWNED BY "
+            f"{relation(step.table)}.{ident(step.column)}")
+
+
+@statement.register
+def _(step: AddEnumValue) -> str:
+    where = (f" BEFORE {literal(step.before)}" if step.before is not None
+             else f" AFTER {literal(step.after)}" if step.after is not None else "")
+    return f"ALTER TYPE {relation(step.enum)} ADD VALUE IF NOT EXISTS {literal(step.value)}{where}"
+
+
+@statement.register
+def _(step: RefreshView) -> str:
+    return f"REFRESH MATERIALIZED VIEW CONCURRENTLY {relation(step.view)}"
+
+
+@statement.register
+def _(step: DetachPartition) -> str:
+    return (f"ALTER TABLE {relation(step.table)} DETACH PARTITION {relation(step.partition)} "
+            "CONCURRENTLY")
+
+
+@statement.register
+def _(step: AddDomainConstraint) -> str:
+    valid = " NOT VALID" if step.not_valid else ""
+    return (f"ALTER DOMAIN {relation(step.domain)} ADD CONSTRAINT {ident(step.name)} "
+            f"CHECK ({step.expression}){valid}")
+
+
+@statement.register
+def _(step: ValidateDomainConstraint) -> str:
+    return f"ALTER DOMAIN {relation(step.domain)} VALIDATE CONSTRAINT {ident(step.name)}"
+
+
+@statement.register
+def _(step: Vacuum) -> str:
+    return f"VACUUM {relation(step.table)}"
+
+
+@statement.register
+def _(step: SetLockTimeout) -> str:
+    return f"SET lock_timeout = {literal(step.value)}"
+
+
+@statement.register
+def _(step: CreateView) -> str:
+    return f"CREATE VIEW {relation(step.view)} AS SELECT * FROM {relation(step.table)}"
 
 
 def _raise_format(*parts: str) -> str:
@@ -187,7 +260,32 @@ def _(step: RawSQL) -> str:
     return step.sql
 
 
-def _render_steps(steps: tuple[Step, ...]) -> list[str]:
+def offending_rows(step: Preflight) -> str:
+    """The query that lists (up to five of) the rows a pre-flight check stops on: the short
+    form of the check, for people to read and run."""
+    table = relation(step.table)
+    if step.kind is PreflightKind.UNIQUE:
+        cols = ", ".join(ident(c) for c in step.columns)
+        present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in step.columns)
+        return (f"SELECT {cols}, count(*) FROM {table} WHERE {present} GROUP BY {cols} "
+                "HAVING count(*) > 1 LIMIT 5")
+    condition = (f"{ident(step.columns[0])} IS NULL" if step.kind is PreflightKind.NOT_NULL
+                 else f"NOT ({step.expression})")
+    return f"SELECT * FROM {table} WHERE {condition} LIMIT 5"
+
+
+def _shown(step: Step, brief: bool) -> list[str]:
+    """The lines of one step: its statement, or, when ``brief``, a pre-flight check as the
+    query of the rows it stops on, under a comment saying so."""
+    if brief and isinstance(step, Preflight):
+        target = f" before {step.protects}" if step.protects else ""
+        return [f"-- pre-flight check{target}: must find no row", offending_rows(step) + ";"]
+    if isinstance(step, Backfill):
+        return [BATCHES, statement(step) + ";"]
+    return [statement(step) + ";"]
+
+
+def _render_steps(steps: tuple[Step, ...], brief: bool) -> list[str]:
     """Each step's statement, with a comment where a run of steps outside a transaction
     starts and where the transaction resumes."""
     lines: list[str] = []
@@ -197,13 +295,15 @@ def _render_steps(steps: tuple[Step, ...]) -> list[str]:
         if now_outside != outside:
             lines.append(OUTSIDE if now_outside else "-- back in a transaction")
         outside = now_outside
-        lines.append(statement(step) + ";")
+        lines += _shown(step, brief)
     return lines
 
 
-def render(fix: Fix) -> str:
-    """The fix as SQL statements, one per line (multi-line DO blocks kept whole)."""
-    lines = _render_steps(fix.steps)
+def render(fix: Fix, *, brief: bool = False) -> str:
+    """The fix as SQL statements, one per line (multi-line DO blocks kept whole). ``brief``:
+    pre-flight checks as the query of the rows they stop on (see :func:`offending_rows`),
+    for help texts and docs; otherwise every statement as the migration runs it."""
+    lines = _render_steps(fix.steps, brief)
     if fix.later:
-        lines += [LATER, *_render_steps(fix.later)]
+        lines += [f"-- in a later revision, {fix.later_when}:", *_render_steps(fix.later, brief)]
     return "\n".join(lines)

@@ -14,10 +14,10 @@ from alembic_safe.analysis.schema import SchemaState
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
+from alembic_safe.findings import Finding
 from alembic_safe.lint.guarded import runs_under_guard
 from alembic_safe.lint.timeout import ScriptTimeout, frame_line, time_limit
 from alembic_safe.optouts import migration_optouts
-from alembic_safe.rules.base import Finding
 
 if TYPE_CHECKING:  # the module imports Alembic, which .sql runs do not need
     from alembic_safe.capture.offline import ExistingType

@@ -10,10 +10,10 @@ from pathlib import Path
 from alembic_safe.analysis.schema import SchemaState
 from alembic_safe.config import Settings
 from alembic_safe.errors import UsageError
+from alembic_safe.findings import Finding
 from alembic_safe.lint.files import FileProblem, FileResult, lint_migration, lint_sql
 from alembic_safe.lint.history import Lineage, sql_histories
 from alembic_safe.lint.parallel import Speculative, speculative_results
-from alembic_safe.rules.base import Finding
 
 
 @dataclass

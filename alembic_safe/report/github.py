@@ -1,4 +1,5 @@
-"""GitHub Actions workflow commands: one ``::error``/``::warning`` annotation per finding.
+"""GitHub Actions workflow commands: one ``::error``/``::warning`` annotation per finding, its
+message the finding's compact form (:func:`alembic_safe.report.finding.compact`).
 
 Escaping follows the Actions toolkit: in the message ``%``, ``\\r`` and ``\\n``; in property
 values also ``:`` and ``,``.
@@ -7,6 +8,7 @@ values also ``:`` and ``,``.
 from __future__ import annotations
 
 from alembic_safe.lint.runner import LintResult
+from alembic_safe.report.finding import compact
 from alembic_safe.report.text import summary_line
 
 
@@ -24,7 +26,7 @@ def github_report(result: LintResult) -> str:
         path = escape_property(f.path or "")
         if f.allowed_by is None:
             title = escape_property(f"{f.rule} {f.name}")
-            message = escape_data(f"{f.message}\nhelp: {f.help}")
+            message = escape_data(compact(f))
             lines.append(f"::{f.severity.value} file={path},line={f.line},col={f.column},"
                          f"title={title}::{message}")
         else:

@@ -1,19 +1,25 @@
 """The JSON report: ``{"findings": [...], "allowed": [...], "files": N, "statements": N,
-"errors": [...]}`` (``errors``: the files that could not be linted)."""
+"errors": [...]}`` (``errors``: the files that could not be linted).
+
+A finding's ``help`` is the safe way as the text report shows it (words, SQL, op code); its
+``fix`` is the same safe way as data (:func:`alembic_safe.report.finding.fix_data`), or null
+when the rule has none."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from alembic_safe.findings import Finding
 from alembic_safe.lint.runner import LintResult
-from alembic_safe.rules.base import Finding
+from alembic_safe.report.finding import fix_data, safe_way
 
 
 def _finding(f: Finding) -> dict[str, Any]:
     return {"rule": f.rule, "name": f.name, "severity": f.severity.value, "path": f.path,
             "line": f.line, "column": f.column, "statement": f.statement,
-            "message": f.message, "help": f.help}
+            "message": f.message, "help": safe_way(f),
+            "fix": fix_data(f.fix) if f.fix is not None else None}
 
 
 def json_report(result: LintResult) -> str:

@@ -1,9 +1,12 @@
-"""The text report: ``path:line:col: CODE slug message``, a help line, opt-outs, a summary."""
+"""The text report: each finding as :func:`alembic_safe.report.finding.render` prints it (like
+ruff: ``path:line:col: CODE slug message``, then the statement, the safe way and how to opt
+out), the allowed findings, a summary."""
 
 from __future__ import annotations
 
+from alembic_safe.findings import Severity
 from alembic_safe.lint.runner import LintResult
-from alembic_safe.rules.base import Severity
+from alembic_safe.report.finding import render
 
 
 def summary_line(result: LintResult) -> str:
@@ -19,16 +22,10 @@ def summary_line(result: LintResult) -> str:
 
 
 def text_report(result: LintResult) -> str:
-    lines: list[str] = []
+    lines = [render(f, f"{f.path}:{f.line}:{f.column}")
+             for f in result.findings if f.allowed_by is None]
     for f in result.findings:
-        if f.allowed_by is None:
-            lines.append(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.name} {f.message}")
-            help_lines = f.help.splitlines() or [""]
-            lines.append(f"  help: {help_lines[0]}")
-            lines += [f"        {line}" for line in help_lines[1:]]
-    allowed = [f for f in result.findings if f.allowed_by is not None]
-    for f in allowed:
-        assert f.allowed_by is not None
-        lines.append(f"{f.path}:{f.line}: allowed {f.rule} {f.name}: {f.allowed_by.reason}")
+        if f.allowed_by is not None:
+            lines.append(f"{f.path}:{f.line}: allowed {f.rule} {f.name}: {f.allowed_by.reason}")
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"

@@ -8,22 +8,22 @@ A rule module defines rules with :func:`rule`::
         category=Category.LOCK,          # the severity follows (alembic_safe.rules.policy)
         summary="CREATE INDEX without CONCURRENTLY on an existing table",
         what="...", why="...", instead="...",        # markdown, rendered on the docs site
-        sql_example=("CREATE INDEX ...", "CREATE INDEX CONCURRENTLY ..."),
-        op_example=("op.create_index(...)", "with op.get_context().autocommit_block(): ..."),
+        sql_example=("CREATE INDEX ...", ""),    # flagged; the safe side is rendered from
+        op_example=("op.create_index(...)", ""),  # the fix of the flagged SQL's finding
         pg_versions=(12, 18),
         seen_in=("squawk require-concurrent-index-creation", ...),
     )
     def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         for action in stmt.actions:
             ...
-            yield Hit(message="...", help="...")
+            yield Hit(message="...", fix=fixes.index_build(action))
 
 A rule declares no severity: the policy (:mod:`alembic_safe.rules.policy`) gives every rule of a
 category the same one, so one rule always reports one severity. Where the harm differs by case,
 the cases are two rules (AS503 drop-type and AS510 drop-cascade; AS808 and AS810).
 
 Rules read facts only. The checker (``alembic_safe.checking``) turns hits into
-:class:`Finding` objects and applies configuration and opt-outs.
+:class:`~alembic_safe.findings.Finding` objects and applies configuration and opt-outs.
 
 A rule that looks back at earlier statements (of the file, or of the transaction) declares a
 :class:`Memo` beside it, ``@rule(..., memos=(LockTimeoutSet,))``: the checker feeds every
@@ -45,9 +45,9 @@ from typing import TypeVar, cast
 
 from alembic_safe.analysis.facts import Action, AnalysisContext, StatementFacts
 from alembic_safe.config import NEWEST_PG, OLDEST_PG
+from alembic_safe.findings import Severity
 from alembic_safe.fix.model import Fix
 from alembic_safe.rules.policy import Category as Category
-from alembic_safe.rules.policy import Severity as Severity
 from alembic_safe.rules.policy import default_severity
 
 
@@ -56,8 +56,11 @@ class Hit:
     """What a rule's detection yields for one statement."""
 
     message: str  # what is wrong here, naming the table/column/index
-    help: str  # the safe way, for this statement (exact SQL or op code when possible)
-    #: the safe way as data, when the rule has one (front ends render it)
+    #: the safe way in words (no SQL or op code: that is ``fix``, rendered by every front
+    #: end); may be left out when the fix's summary says it all
+    help: str = ""
+    #: the safe way as data, when it is statements (lint, the guard, ``alembic check``, the
+    #: docs and autogenerate all render it)
     fix: Fix | None = None
 
 
@@ -107,8 +110,11 @@ class Rule:
     category: Category
     #: the module that defines the rule: groups the rules reference, never read by policy
     family: str
-    sql_example: tuple[str, str] = ("", "")  # (unsafe, safe)
-    op_example: tuple[str, str] = ("", "")  # (unsafe, safe) Alembic op code
+    #: (flagged, safe) SQL; the safe side is empty when the flagged SQL's finding has a fix,
+    #: which the docs render instead (:mod:`alembic_safe.rules.examples`)
+    sql_example: tuple[str, str] = ("", "")
+    #: (flagged, safe) Alembic op code, likewise
+    op_example: tuple[str, str] = ("", "")
     pg_versions: tuple[int, int] = (OLDEST_PG, NEWEST_PG)  # inclusive range where it applies
     seen_in: tuple[str, ...] = ()  # the same check in squawk / strong_migrations / ...
     memos: tuple[type[Memo], ...] = ()  # running state the detection reads (see Memo)
@@ -123,34 +129,6 @@ class Rule:
     def applies_to(self, pg_version: int) -> bool:
         low, high = self.pg_versions
         return low <= pg_version <= high
-
-
-@dataclass(frozen=True)
-class OptOut:
-    """A reasoned exemption that silenced a finding, listed in every report."""
-
-    rule: str  # code
-    reason: str
-    source: str  # "comment", "migration", "config", "allow()"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A rule's verdict on one statement, ready for a report."""
-
-    rule: str  # code, e.g. "AS101"
-    name: str  # slug, e.g. "create-index-not-concurrent"
-    severity: Severity
-    message: str
-    help: str
-    statement: str
-    path: str | None = None
-    line: int = 1
-    column: int = 1
-    #: set when an opt-out silenced the finding (then it never fails a run)
-    allowed_by: OptOut | None = field(default=None)
-    #: the safe way as data, when the rule has one
-    fix: Fix | None = None
 
 
 _REGISTRY: dict[str, Rule] = {}

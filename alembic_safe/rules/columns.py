@@ -9,14 +9,22 @@ from alembic_safe.analysis.facts import (
     AddConstraint,
     AlterColumnType,
     ConstraintKind,
-    Relation,
     SetNotNull,
     StatementFacts,
     Volatility,
 )
+from alembic_safe.fix.model import Fix
 from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
-from alembic_safe.rules.helpers import actions, ident, op_name, rel, schema_kw
+from alembic_safe.rules.helpers import actions
+
+
+def _replaceable(stmt: StatementFacts, action: AddColumn) -> bool:
+    """Whether a fix can replace the statement that adds ``action``'s column: it adds only
+    that column, to a known table, with its type printed and no inline constraint (which
+    re-adding the column bare would lose)."""
+    return (len(stmt.actions) == 1 and action.table is not None
+            and bool(action.column.type_sql) and not action.column.constraints)
 
 
 @rule(
@@ -38,15 +46,8 @@ from alembic_safe.rules.helpers import actions, ident, op_name, rel, schema_kw
         "3. Add `CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE` it, then `SET NOT NULL` "
         "(no scan on 12+) and drop the CHECK."
     ),
-    sql_example=(
-        "ALTER TABLE claims ADD COLUMN region text NOT NULL;",
-        "ALTER TABLE claims ADD COLUMN region text NOT NULL DEFAULT 'eu';",
-    ),
-    op_example=(
-        'op.add_column("claims", sa.Column("region", sa.Text(), nullable=False))',
-        'op.add_column("claims", sa.Column("region", sa.Text(), nullable=False, '
-        "server_default=\"eu\"))",
-    ),
+    sql_example=("ALTER TABLE claims ADD COLUMN region text NOT NULL;", ""),
+    op_example=('op.add_column("claims", sa.Column("region", sa.Text(), nullable=False))', ""),
     seen_in=("squawk adding-required-field", "Atlas MF103"),
 )
 def add_column_not_null_without_default(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
@@ -56,16 +57,15 @@ def add_column_not_null_without_default(stmt: StatementFacts, ctx: RuleContext) 
             continue
         if col.serial or col.identity or col.generated_stored or col.generated_virtual:
             continue  # these fill every row themselves (AS204/AS203/AS206 cover the cost)
+        fix = fixes.column_expand(action.table, col.name, col.type_sql, ctx.pg_version) \
+            if action.table is not None and _replaceable(stmt, action) else None
         yield Hit(
             message=f"ADD COLUMN {col.name} {col.type_name} NOT NULL on {action.table} has no "
             "default: it fails on a table that has rows",
-            help=f"Add it with a constant default (`ALTER TABLE {rel(action.table)} ADD COLUMN "
-            f"{ident(col.name)} {col.type_name} NOT NULL DEFAULT <constant>`), or add it "
-            "nullable, backfill with alembic_safe.backfill(...), then set NOT NULL via a "
-            "validated CHECK",
-            # inline constraints would be lost by re-adding the column bare
-            fix=fixes.column_expand(action.table, col.name, col.type_sql, ctx.pg_version)
-            if action.table is not None and col.type_sql and not col.constraints else None,
+            fix=fix,
+            help="" if fix is not None else "Give it a constant default (metadata-only since "
+            "PostgreSQL 11), or add it nullable on its own, fill it with "
+            "alembic_safe.backfill(...) and make it NOT NULL in a later revision",
         )
 
 
@@ -91,16 +91,10 @@ def add_column_not_null_without_default(stmt: StatementFacts, ctx: RuleContext) 
         "gen_random_uuid()` (metadata only).\n"
         "3. Backfill existing rows in batches with `alembic_safe.backfill(...)`."
     ),
-    sql_example=(
-        "ALTER TABLE claims ADD COLUMN token uuid DEFAULT gen_random_uuid();",
-        "ALTER TABLE claims ADD COLUMN token uuid;\n"
-        "ALTER TABLE claims ALTER COLUMN token SET DEFAULT gen_random_uuid();",
-    ),
+    sql_example=("ALTER TABLE claims ADD COLUMN token uuid DEFAULT gen_random_uuid();", ""),
     op_example=(
         'op.add_column("claims", sa.Column("token", sa.Uuid(), '
-        'server_default=sa.text("gen_random_uuid()")))',
-        'op.add_column("claims", sa.Column("token", sa.Uuid()))\n'
-        'op.alter_column("claims", "token", server_default=sa.text("gen_random_uuid()"))',
+        'server_default=sa.text("gen_random_uuid()")))', "",
     ),
     seen_in=("squawk adding-field-with-default", "strong_migrations add_column_default",
              "Eugene E11"),
@@ -113,13 +107,16 @@ def add_column_volatile_default(stmt: StatementFacts, ctx: RuleContext) -> Itera
         if col.default_volatility not in (Volatility.VOLATILE, Volatility.UNKNOWN):
             continue
         kind = "volatile" if col.default_volatility is Volatility.VOLATILE else "unknown"
-        table = rel(action.table)
+        fix = fixes.default_expand(action.table, col, ctx.pg_version) \
+            if action.table is not None and col.default_sql is not None \
+            and _replaceable(stmt, action) else None
         yield Hit(
             message=f"ADD COLUMN {col.name} on {action.table} has a {kind} default: PostgreSQL "
             "rewrites the table under ACCESS EXCLUSIVE",
-            help=f"`ALTER TABLE {table} ADD COLUMN {ident(col.name)} {col.type_name}`, then "
-            f"`ALTER TABLE {table} ALTER COLUMN {ident(col.name)} SET DEFAULT <expression>`, "
-            "then backfill existing rows with alembic_safe.backfill(...)",
+            fix=fix,
+            help="" if fix is not None else "Add the column on its own without the default, "
+            "set the default for new rows (ALTER COLUMN ... SET DEFAULT: no rewrite), then fill "
+            "the existing rows with alembic_safe.backfill(...)",
         )
 
 
@@ -140,24 +137,29 @@ def add_column_volatile_default(stmt: StatementFacts, ctx: RuleContext) -> Itera
         "value in a view or in queries."
     ),
     sql_example=(
-        "ALTER TABLE claims ADD COLUMN total numeric GENERATED ALWAYS AS (net + tax) STORED;",
-        "ALTER TABLE claims ADD COLUMN total numeric;",
+        "ALTER TABLE claims ADD COLUMN total numeric GENERATED ALWAYS AS (net + tax) STORED;", "",
     ),
     op_example=(
-        'op.add_column("claims", sa.Column("total", sa.Numeric(), sa.Computed("net + tax")))',
-        'op.add_column("claims", sa.Column("total", sa.Numeric()))',
+        'op.add_column("claims", sa.Column("total", sa.Numeric(), sa.Computed("net + tax")))', "",
     ),
     seen_in=("strong_migrations add_column_generated_stored", "Eugene E11"),
 )
 def add_column_stored_generated(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, AddColumn):
-        if action.column.generated_stored:
-            yield Hit(
-                message=f"stored generated column {action.column.name} on {action.table} "
-                "rewrites the table under ACCESS EXCLUSIVE",
-                help=f"Add {action.column.name} as a plain column, fill new rows with a trigger "
-                "and backfill old rows with alembic_safe.backfill(...)",
-            )
+        col = action.column
+        if not col.generated_stored:
+            continue
+        fix = fixes.generated_expand(action.table, col, ctx.pg_version) \
+            if action.table is not None and col.generated_sql is not None \
+            and _replaceable(stmt, action) else None
+        yield Hit(
+            message=f"stored generated column {col.name} on {action.table} rewrites the table "
+            "under ACCESS EXCLUSIVE",
+            fix=fix,
+            help="" if fix is not None else "Add a plain column on its own, fill new rows with "
+            "a trigger (or in the application) and the existing rows with "
+            "alembic_safe.backfill(...)",
+        )
 
 
 @rule(
@@ -177,31 +179,27 @@ def add_column_stored_generated(stmt: StatementFacts, ctx: RuleContext) -> Itera
         "3. Backfill existing rows in batches (`alembic_safe.backfill(...)`), then add NOT NULL "
         "through a validated CHECK."
     ),
-    sql_example=(
-        "ALTER TABLE claims ADD COLUMN seq bigserial;",
-        "ALTER TABLE claims ADD COLUMN seq bigint;\nCREATE SEQUENCE claims_seq_seq OWNED BY "
-        "claims.seq;\nALTER TABLE claims ALTER COLUMN seq SET DEFAULT nextval('claims_seq_seq');",
-    ),
-    op_example=(
-        'op.add_column("claims", sa.Column("seq", sa.BigInteger(), sa.Identity()))',
-        'op.add_column("claims", sa.Column("seq", sa.BigInteger()))\n'
-        'op.execute("CREATE SEQUENCE claims_seq_seq OWNED BY claims.seq")\n'
-        'op.alter_column("claims", "seq", server_default=sa.text("nextval(\'claims_seq_seq\')"))',
-    ),
+    sql_example=("ALTER TABLE claims ADD COLUMN seq bigserial;", ""),
+    op_example=('op.add_column("claims", sa.Column("seq", sa.BigInteger(), sa.Identity()))', ""),
     seen_in=("squawk adding-serial-primary-key-field",
              "strong_migrations add_column_auto_incrementing", "Eugene E11"),
 )
 def add_column_serial_or_identity(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, AddColumn):
         col = action.column
-        if col.serial or col.identity:
-            kind = "serial" if col.serial else "identity"
-            yield Hit(
-                message=f"{kind} column {col.name} added to {action.table}: filling existing "
-                "rows rewrites the table under ACCESS EXCLUSIVE",
-                help=f"Add {ident(col.name)} as a nullable bigint, attach a sequence as its "
-                "default, backfill with alembic_safe.backfill(...)",
-            )
+        if not col.serial and not col.identity:
+            continue
+        kind = "serial" if col.serial else "identity"
+        fix = fixes.sequence_expand(action.table, col, ctx.pg_version) \
+            if action.table is not None and _replaceable(stmt, action) else None
+        yield Hit(
+            message=f"{kind} column {col.name} added to {action.table}: filling existing "
+            "rows rewrites the table under ACCESS EXCLUSIVE",
+            fix=fix,
+            help="" if fix is not None else "Add the column plain on its own, attach a "
+            "sequence as its default, number the existing rows with alembic_safe.backfill(...), "
+            "then make it NOT NULL",
+        )
 
 
 @rule(
@@ -230,14 +228,8 @@ def add_column_serial_or_identity(stmt: StatementFacts, ctx: RuleContext) -> Ite
         "Binary-coercible changes (larger varchar, varchar to text, larger numeric precision) "
         "are fine: run the guard against the database so it knows the old type."
     ),
-    sql_example=(
-        "ALTER TABLE claims ALTER COLUMN amount TYPE numeric(12, 2);",
-        "ALTER TABLE claims ADD COLUMN amount_v2 numeric(12, 2);",
-    ),
-    op_example=(
-        'op.alter_column("claims", "amount", type_=sa.Numeric(12, 2))',
-        'op.add_column("claims", sa.Column("amount_v2", sa.Numeric(12, 2)))',
-    ),
+    sql_example=("ALTER TABLE claims ALTER COLUMN amount TYPE numeric(12, 2);", ""),
+    op_example=('op.alter_column("claims", "amount", type_=sa.Numeric(12, 2))', ""),
     seen_in=("squawk changing-column-type", "strong_migrations change_column", "Eugene E5",
              "Atlas PG301"),
 )
@@ -246,13 +238,15 @@ def alter_column_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         if action.rewrite_free:
             continue
         old = f" from {action.old_type}" if action.old_type else ""
+        fix = fixes.type_change_expand(action.table, action.column, action.new_type_sql) \
+            if action.table is not None and action.new_type_sql else None
         yield Hit(
             message=f"changing {action.table}.{action.column}{old} to {action.new_type} rewrites "
             "the table and its indexes under ACCESS EXCLUSIVE",
-            help=f"Add a new column `{ident(action.column)}_new {action.new_type}`, backfill it "
-            "with alembic_safe.backfill(...), switch the code over, then drop the old column",
-            fix=fixes.type_change_expand(action.table, action.column, action.new_type_sql)
-            if action.table is not None and action.new_type_sql else None,
+            fix=fix,
+            help="" if fix is not None else "Expand and contract: add a column of the new "
+            "type, fill it with alembic_safe.backfill(...), switch the code over, then drop "
+            "the old column",
         )
 
 
@@ -282,24 +276,8 @@ def alter_column_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         "no scan), then in a later transaction `VALIDATE CONSTRAINT c` (scans without blocking "
         "writes): the column is then NOT NULL."
     ),
-    sql_example=(
-        "ALTER TABLE claims ALTER COLUMN region SET NOT NULL;",
-        "ALTER TABLE claims ADD CONSTRAINT claims_region_not_null "
-        "CHECK (region IS NOT NULL) NOT VALID;\n"
-        "COMMIT;\n"
-        "ALTER TABLE claims VALIDATE CONSTRAINT claims_region_not_null;\n"
-        "ALTER TABLE claims ALTER COLUMN region SET NOT NULL;\n"
-        "ALTER TABLE claims DROP CONSTRAINT claims_region_not_null;",
-    ),
-    op_example=(
-        'op.alter_column("claims", "region", nullable=False)',
-        'op.create_check_constraint("claims_region_not_null", "claims", "region IS NOT NULL", '
-        "postgresql_not_valid=True)\n"
-        "with op.get_context().autocommit_block():\n"
-        '    op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_region_not_null")\n'
-        'op.alter_column("claims", "region", nullable=False)\n'
-        'op.drop_constraint("claims_region_not_null", "claims")',
-    ),
+    sql_example=("ALTER TABLE claims ALTER COLUMN region SET NOT NULL;", ""),
+    op_example=('op.alter_column("claims", "region", nullable=False)', ""),
     seen_in=("squawk adding-not-nullable-field", "strong_migrations change_column_null",
              "django-pg-zero-downtime-migrations (rewritten via CHECK)", "Atlas PG303"),
 )
@@ -307,52 +285,32 @@ def set_not_null(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, SetNotNull):
         if action.has_validated_not_null_check and ctx.pg_version >= 12:
             continue
-        yield Hit(
-            message=f"SET NOT NULL on {action.table}.{action.column} scans the whole table under "
+        yield _not_null_hit(
+            f"SET NOT NULL on {action.table}.{action.column} scans the whole table under "
             "ACCESS EXCLUSIVE",
-            help=_not_null_help(action.table, action.column, ctx.pg_version),
-            fix=fixes.set_not_null(action.table, action.column, ctx.pg_version)
-            if action.table is not None else None,
-        )
+            None if action.table is None else
+            fixes.set_not_null(action.table, action.column, ctx.pg_version))
     for added in actions(stmt, AddConstraint):
         con = added.constraint
         if con.kind is ConstraintKind.NOT_NULL and not con.not_valid and con.columns:
-            yield Hit(
-                message=f"ADD CONSTRAINT ... NOT NULL {con.columns[0]} on {added.table} scans "
-                "the whole table under ACCESS EXCLUSIVE",
-                help=_not_null_help(added.table, con.columns[0], ctx.pg_version, con.name),
-                fix=fixes.set_not_null(added.table, con.columns[0], ctx.pg_version)
-                if added.table is not None else None,
-            )
+            yield _not_null_hit(
+                f"ADD CONSTRAINT ... NOT NULL {con.columns[0]} on {added.table} scans the whole "
+                "table under ACCESS EXCLUSIVE",
+                None if added.table is None or len(stmt.actions) != 1 else
+                fixes.set_not_null(added.table, con.columns[0], ctx.pg_version, con.name))
     for column in actions(stmt, AddColumn):
         col = column.column
         if col.generated_virtual and col.not_null:
-            yield Hit(
-                message=f"virtual generated column {col.name} added NOT NULL to {column.table}: "
-                "every row's value is computed and checked under ACCESS EXCLUSIVE",
-                help=f"Add {ident(col.name)} without NOT NULL, then "
-                + _not_null_help(column.table, col.name, ctx.pg_version),
-            )
+            yield _not_null_hit(
+                f"virtual generated column {col.name} added NOT NULL to {column.table}: every "
+                "row's value is computed and checked under ACCESS EXCLUSIVE",
+                fixes.virtual_not_null(column.table, col, ctx.pg_version)
+                if column.table is not None and col.generated_sql is not None
+                and _replaceable(stmt, column) else None)
 
 
-def _not_null_help(table: Relation | None, column: str, pg_version: int,
-                   name: str | None = None) -> str:
-    """The safe way to make ``table.column`` NOT NULL on ``pg_version``."""
-    sql = rel(table)
-    check = name or f"{table.name if table else 't'}_{column}_not_null"
-    if pg_version >= 18:
-        return (
-            f"`ALTER TABLE {sql} ADD CONSTRAINT {ident(check)} NOT NULL {ident(column)} NOT "
-            f"VALID` (no scan); in a later transaction `ALTER TABLE {sql} VALIDATE CONSTRAINT "
-            f"{ident(check)}` (scans without blocking writes): the column is then NOT NULL. "
-            f"Alembic: op.execute(...) with these statements, the VALIDATE inside "
-            "op.get_context().autocommit_block()"
-        )
-    return (
-        f"`ALTER TABLE {sql} ADD CONSTRAINT {ident(check)} CHECK "
-        f"({ident(column)} IS NOT NULL) NOT VALID`; in a later transaction "
-        f"`ALTER TABLE {sql} VALIDATE CONSTRAINT {ident(check)}`; then SET NOT NULL and "
-        f"drop the CHECK. Alembic: op.create_check_constraint(\"{check}\", "
-        f"{op_name(table)}, \"{column} IS NOT NULL\"{schema_kw(table)}, "
-        "postgresql_not_valid=True)"
-    )
+def _not_null_hit(message: str, fix: Fix | None) -> Hit:
+    """A hit with its fix, or the safe way in words when there is none."""
+    return Hit(message=message, fix=fix, help="" if fix is not None else
+               "Add a NOT VALID constraint that proves the column has no NULL, validate it in "
+               "a later transaction, then make the column NOT NULL (no scan)")

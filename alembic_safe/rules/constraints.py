@@ -16,16 +16,7 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
-from alembic_safe.rules.helpers import (
-    actions,
-    autocommit,
-    columns_sql,
-    ident,
-    op_name,
-    py_str,
-    rel,
-    schema_kw,
-)
+from alembic_safe.rules.helpers import actions
 
 #: the actions :func:`_added` reads
 _ADDS = (AddConstraint, AddColumn)
@@ -49,19 +40,11 @@ def _added(stmt: StatementFacts, kind: ConstraintKind) -> Iterator[tuple[Relatio
             yield added.table, ConstraintDef(kind, None, (added.column.name,)), False
 
 
-def _validate_sql(table: Relation | None, name: str) -> str:
-    return f"ALTER TABLE {rel(table)} VALIDATE CONSTRAINT {ident(name)}"
-
-
-def _py_list(names: tuple[str, ...]) -> str:
-    return "[" + ", ".join(f'"{n}"' for n in names) + "]"
-
-
-def _name(table: Relation | None, constraint: ConstraintDef, suffix: str) -> str:
-    if constraint.name:
-        return constraint.name
-    base = table.name if table else "t"
-    return "_".join((base, *constraint.columns, suffix))
+def _name(table: Relation | None, constraint: ConstraintDef) -> str:
+    """The constraint's name, or the one PostgreSQL gives it."""
+    if table is None:
+        return constraint.name or "constraint"
+    return fixes.constraint_name(table, constraint)
 
 
 @rule(
@@ -85,17 +68,10 @@ def _name(table: Relation | None, constraint: ConstraintDef, suffix: str) -> str
     ),
     sql_example=(
         "ALTER TABLE claims ADD CONSTRAINT claims_user_fk FOREIGN KEY (user_id) "
-        "REFERENCES users (id);",
-        "ALTER TABLE claims ADD CONSTRAINT claims_user_fk FOREIGN KEY (user_id) "
-        "REFERENCES users (id) NOT VALID;\nCOMMIT;\n"
-        "ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk;",
+        "REFERENCES users (id);", "",
     ),
     op_example=(
-        'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"])',
-        'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"], '
-        "postgresql_not_valid=True)\n"
-        "with op.get_context().autocommit_block():\n"
-        '    op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk")',
+        'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"])', "",
     ),
     seen_in=("squawk adding-foreign-key-constraint", "strong_migrations add_foreign_key",
              "django-pg-zero-downtime-migrations", "Atlas PG305"),
@@ -104,21 +80,14 @@ def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for table, constraint, alone in _added(stmt, ConstraintKind.FOREIGN_KEY):
         if constraint.not_valid:
             continue
-        name = _name(table, constraint, "fkey")
-        target = rel(constraint.references) if constraint.references else "<table>"
-        validate = py_str(_validate_sql(table, name))
-        source_schema = schema_kw(table).replace("schema=", "source_schema=")
+        fix = fixes.foreign_key_not_valid(table, constraint) if alone and table is not None \
+            and constraint.references is not None else None
         yield Hit(
-            message=f"foreign key {name} on {table} -> {constraint.references} is validated while "
-            "writes to both tables are blocked",
-            help=f"`ALTER TABLE {rel(table)} ADD CONSTRAINT {ident(name)} FOREIGN KEY "
-            f"{columns_sql(constraint.columns)} REFERENCES {target} NOT VALID`, then in a later "
-            f"transaction `{_validate_sql(table, name)}`; in Alembic:\n"
-            f'op.create_foreign_key("{name}", {op_name(table)}, {op_name(constraint.references)}, '
-            f"{_py_list(constraint.columns)}, [\"<referenced column>\"]{source_schema}, "
-            "postgresql_not_valid=True)\n" + autocommit(f"op.execute({validate})"),
-            fix=fixes.foreign_key_not_valid(table, constraint)
-            if alone and table is not None and constraint.references is not None else None,
+            message=f"foreign key {_name(table, constraint)} on {table} -> "
+            f"{constraint.references} is validated while writes to both tables are blocked",
+            fix=fix,
+            help="" if fix is not None else "Add the column first, then the foreign key NOT VALID, "
+            "and validate it in a later transaction",
         )
 
 
@@ -138,17 +107,10 @@ def add_foreign_key(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         "2. In a later transaction, `VALIDATE CONSTRAINT` (SHARE UPDATE EXCLUSIVE)."
     ),
     sql_example=(
-        "ALTER TABLE claims ADD CONSTRAINT claims_amount_positive CHECK (amount > 0);",
-        "ALTER TABLE claims ADD CONSTRAINT claims_amount_positive CHECK (amount > 0) NOT VALID;\n"
-        "COMMIT;\nALTER TABLE claims VALIDATE CONSTRAINT claims_amount_positive;",
+        "ALTER TABLE claims ADD CONSTRAINT claims_amount_positive CHECK (amount > 0);", "",
     ),
-    op_example=(
-        'op.create_check_constraint("claims_amount_positive", "claims", "amount > 0")',
-        'op.create_check_constraint("claims_amount_positive", "claims", "amount > 0", '
-        "postgresql_not_valid=True)\n"
-        "with op.get_context().autocommit_block():\n"
-        '    op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_amount_positive")',
-    ),
+    op_example=('op.create_check_constraint("claims_amount_positive", "claims", "amount > 0")',
+                ""),
     seen_in=("squawk constraint-missing-not-valid", "strong_migrations add_check_constraint",
              "django-pg-zero-downtime-migrations", "Atlas PG305"),
 )
@@ -156,16 +118,14 @@ def add_check(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for table, constraint, alone in _added(stmt, ConstraintKind.CHECK):
         if constraint.not_valid:
             continue
-        name = _name(table, constraint, "check")
+        fix = fixes.check_not_valid(table, constraint) if alone and table is not None \
+            and constraint.expression is not None else None
         yield Hit(
-            message=f"CHECK constraint {name} on {table} is validated under ACCESS EXCLUSIVE",
-            help=f"Add it with NOT VALID, then in a later transaction "
-            f"`{_validate_sql(table, name)}`; in Alembic:\n"
-            f'op.create_check_constraint("{name}", {op_name(table)}, "<condition>"'
-            f"{schema_kw(table)}, postgresql_not_valid=True)\n"
-            + autocommit(f"op.execute({py_str(_validate_sql(table, name))})"),
-            fix=fixes.check_not_valid(table, constraint)
-            if alone and table is not None and constraint.expression is not None else None,
+            message=f"CHECK constraint {_name(table, constraint)} on {table} is validated under "
+            "ACCESS EXCLUSIVE",
+            fix=fix,
+            help="" if fix is not None else "Add the column first, then the CHECK NOT VALID, and "
+            "validate it in a later transaction",
         )
 
 
@@ -194,19 +154,8 @@ def _unique_or_pk(stmt: StatementFacts) -> Iterator[tuple[Relation | None, Const
         "2. `ADD CONSTRAINT ... UNIQUE|PRIMARY KEY USING INDEX` (brief lock; for a primary key "
         "the columns must already be NOT NULL, else it scans)."
     ),
-    sql_example=(
-        "ALTER TABLE claims ADD CONSTRAINT claims_number_key UNIQUE (number);",
-        "CREATE UNIQUE INDEX CONCURRENTLY claims_number_key ON claims (number);\n"
-        "ALTER TABLE claims ADD CONSTRAINT claims_number_key UNIQUE USING INDEX claims_number_key;",
-    ),
-    op_example=(
-        'op.create_unique_constraint("claims_number_key", "claims", ["number"])',
-        "with op.get_context().autocommit_block():\n"
-        '    op.create_index("claims_number_key", "claims", ["number"], unique=True, '
-        "postgresql_concurrently=True)\n"
-        'op.execute("ALTER TABLE claims ADD CONSTRAINT claims_number_key '
-        'UNIQUE USING INDEX claims_number_key")',
-    ),
+    sql_example=("ALTER TABLE claims ADD CONSTRAINT claims_number_key UNIQUE (number);", ""),
+    op_example=('op.create_unique_constraint("claims_number_key", "claims", ["number"])', ""),
     seen_in=("squawk disallowed-unique-constraint", "squawk adding-primary-key-constraint",
              "strong_migrations add_unique_constraint", "django-pg-zero-downtime-migrations",
              "Atlas PG104/PG105"),
@@ -215,24 +164,16 @@ def add_unique_without_index(stmt: StatementFacts, ctx: RuleContext) -> Iterator
     for table, constraint, alone in _unique_or_pk(stmt):
         if constraint.using_index:
             continue
-        pk = constraint.kind is ConstraintKind.PRIMARY_KEY
-        word = "PRIMARY KEY" if pk else "UNIQUE"
-        name = _name(table, constraint, "pkey" if pk else "key")
-        cols = columns_sql(constraint.columns) if constraint.columns else "(...)"
-        attach = (f"ALTER TABLE {rel(table)} ADD CONSTRAINT {ident(name)} {word} "
-                  f"USING INDEX {ident(name)}")
+        word = "PRIMARY KEY" if constraint.kind is ConstraintKind.PRIMARY_KEY else "UNIQUE"
+        # USING INDEX takes no DEFERRABLE index build options
+        fix = fixes.unique_via_index(table, constraint) if alone and table is not None \
+            and constraint.columns and not constraint.deferrable else None
         yield Hit(
-            message=f"{word} {name} on {table} builds its index under ACCESS EXCLUSIVE",
-            help=f"`CREATE UNIQUE INDEX CONCURRENTLY {ident(name)} ON {rel(table)} {cols}` "
-            f"outside a transaction, then `{attach}`; in Alembic:\n"
-            + autocommit(f'op.create_index("{name}", {op_name(table)}, '
-                         f"{_py_list(constraint.columns)}, unique=True{schema_kw(table)}, "
-                         "postgresql_concurrently=True)")
-            + f"\nop.execute({py_str(attach)})",
-            # USING INDEX takes no DEFERRABLE index build options
-            fix=fixes.unique_via_index(table, constraint)
-            if alone and table is not None and constraint.columns and not constraint.deferrable
-            else None,
+            message=f"{word} {_name(table, constraint)} on {table} builds its index under "
+            "ACCESS EXCLUSIVE",
+            fix=fix,
+            help="" if fix is not None else "Build the unique index concurrently first (add the "
+            f"column on its own before), then attach it: ADD CONSTRAINT ... {word} USING INDEX",
         )
 
 
@@ -314,18 +255,13 @@ class NotValidAdded(Memo):
         "BEGIN;\nALTER TABLE claims ADD CONSTRAINT claims_user_fk FOREIGN KEY (user_id) "
         "REFERENCES users (id) NOT VALID;\nALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk;"
         "\nCOMMIT;",
-        "BEGIN;\nALTER TABLE claims ADD CONSTRAINT claims_user_fk FOREIGN KEY (user_id) "
-        "REFERENCES users (id) NOT VALID;\nCOMMIT;\n"
-        "ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk;",
+        "",
     ),
     op_example=(
         'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"], '
         "postgresql_not_valid=True)\n"
         'op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk")',
-        'op.create_foreign_key("claims_user_fk", "claims", "users", ["user_id"], ["id"], '
-        "postgresql_not_valid=True)\n"
-        "with op.get_context().autocommit_block():\n"
-        '    op.execute("ALTER TABLE claims VALIDATE CONSTRAINT claims_user_fk")',
+        "",
     ),
     seen_in=("strong_migrations validate_foreign_key / validate_check_constraint",),
     memos=(NotValidAdded,),
@@ -339,9 +275,9 @@ def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iter
             yield Hit(
                 message=f"VALIDATE CONSTRAINT {action.name} on {action.table} runs in "
                 "the transaction that added it, while its lock still blocks writes",
-                help=f"COMMIT before `ALTER TABLE {rel(action.table)} VALIDATE "
-                f"CONSTRAINT {ident(action.name)}` (Alembic: run it inside "
-                "`with op.get_context().autocommit_block():` or in the next migration)",
+                fix=fixes.validate_later(action.table, action.name)
+                if action.table is not None else None,
+                help="" if action.table is not None else "Commit before the validation",
             )
             return
 
@@ -357,25 +293,24 @@ def validate_in_same_transaction(stmt: StatementFacts, ctx: RuleContext) -> Iter
     "tables against writes while it does: one statement can block several large tables.",
     instead="1. `ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID` (new values are checked).\n"
     "2. In a later transaction `ALTER DOMAIN ... VALIDATE CONSTRAINT ...`.",
-    sql_example=(
-        "ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0);",
-        "ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;",
-    ),
+    sql_example=("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0);", ""),
     op_example=(
-        'op.execute("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0)")',
-        'op.execute("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0) '
-        'NOT VALID")\nwith op.get_context().autocommit_block():\n'
-        '    op.execute("ALTER DOMAIN positive_amount VALIDATE CONSTRAINT positive")',
+        'op.execute("ALTER DOMAIN positive_amount ADD CONSTRAINT positive CHECK (VALUE > 0)")', "",
     ),
     seen_in=("squawk ban-alter-domain-with-add-constraint",),
 )
 def alter_domain_add_constraint(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, AddConstraint):
-        if action.on_domain and not action.constraint.not_valid:
-            name = action.constraint.name or "<name>"
-            yield Hit(
-                message=f"constraint {name} added to domain {action.table} is checked against "
-                "every column of the domain while writes to those tables wait",
-                help=f"Add it with NOT VALID, then `ALTER DOMAIN {rel(action.table)} VALIDATE "
-                f"CONSTRAINT {ident(name)}` in a later transaction",
-            )
+        con = action.constraint
+        if not action.on_domain or con.not_valid:
+            continue
+        fix = fixes.domain_check_not_valid(action.table, con) if action.table is not None \
+            and con.kind is ConstraintKind.CHECK and con.expression is not None else None
+        yield Hit(
+            message=f"constraint {con.name or con.kind.value} added to domain {action.table} is "
+            "checked against every column of the domain while writes to those tables wait",
+            fix=fix,
+            help="" if fix is not None else "Only a CHECK can be added NOT VALID: add the rule "
+            "as a CHECK (NOT NULL as CHECK (VALUE IS NOT NULL)) NOT VALID, then validate it in "
+            "a later transaction",
+        )

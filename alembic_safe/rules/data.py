@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import LockMode, ModifyRows, Relation, StatementFacts
+from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
-from alembic_safe.rules.helpers import actions, rel, strong_locks
+from alembic_safe.rules.helpers import actions, strong_locks
 
 _BACKFILL = (
     "Use `alembic_safe.backfill(...)`: it updates rows in batches by key range, each batch in "
@@ -87,17 +88,11 @@ class StrongLocksHeld(Memo):
     "2. Backfill in a separate step. " + _BACKFILL,
     sql_example=(
         "BEGIN;\nALTER TABLE claims ADD COLUMN region text;\n"
-        "UPDATE claims SET region = 'eu';\nCOMMIT;",
-        "BEGIN;\nALTER TABLE claims ADD COLUMN region text;\nCOMMIT;\n"
-        "UPDATE claims SET region = 'eu' WHERE id BETWEEN 1 AND 10000;",
+        "UPDATE claims SET region = 'eu';\nCOMMIT;", "",
     ),
     op_example=(
         'op.add_column("claims", sa.Column("region", sa.Text()))\n'
-        'op.execute("UPDATE claims SET region = \'eu\'")',
-        'op.add_column("claims", sa.Column("region", sa.Text()))\n'
-        "with op.get_context().autocommit_block():\n"
-        '    alembic_safe.backfill(op.get_bind(), table="claims", set="region = \'eu\'", '
-        'where="region IS NULL")',
+        'op.execute("UPDATE claims SET region = \'eu\'")', "",
     ),
     seen_in=("strong_migrations backfilling data (writes_blocked?)", "Eugene E4"),
     memos=(StrongLocksHeld, RowsChanged),
@@ -115,8 +110,10 @@ def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
                 f"holds {mode.label} on it (statement at line {line}): "
                 f"{'reads and writes' if mode.blocks_reads else 'writes'} wait for the "
                 "whole data change",
-                help="Commit the schema change first, then backfill in batches with "
-                "alembic_safe.backfill(...)",
+                fix=fixes.data_change_after_commit(stmt, action)
+                if len(stmt.actions) == 1 else None,
+                help="" if len(stmt.actions) == 1 else "Commit the schema change first, then "
+                "change the data (an UPDATE in batches with alembic_safe.backfill(...))",
             )
     changed = ctx.memo(RowsChanged).by_transaction.get(stmt.transaction_id, {})
     for relation, mode in strong_locks(stmt):
@@ -130,7 +127,7 @@ def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
                 "(writers of those rows wait; one that holds its lock on the table deadlocks "
                 "with it)",
                 help="Commit the data change before the schema change (in Alembic: a migration "
-                "of its own, or alembic_safe.backfill(...) in autocommit_block()), or commit "
+                "of its own, or alembic_safe.backfill(...) in an autocommit block), or commit "
                 "the schema change first and backfill after it",
             )
 
@@ -148,20 +145,19 @@ def backfill_in_ddl_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
     "the table's size until vacuum runs, and cannot resume when interrupted.",
     instead=_BACKFILL + " By hand: `UPDATE ... WHERE id >= :lo AND id < :hi` in a loop, "
     "committing after each batch.",
-    sql_example=("UPDATE claims SET region = 'eu';",
-                 "UPDATE claims SET region = 'eu' WHERE id >= 1 AND id < 10001;"),
-    op_example=('op.execute("UPDATE claims SET region = \'eu\'")',
-                "with op.get_context().autocommit_block():\n"
-                '    alembic_safe.backfill(op.get_bind(), table="claims", '
-                'set="region = \'eu\'", where="region IS NULL")'),
+    sql_example=("UPDATE claims SET region = 'eu';", ""),
+    op_example=('op.execute("UPDATE claims SET region = \'eu\'")', ""),
     seen_in=("strong_migrations backfilling data", "pgroll (batched backfills)"),
 )
 def unbatched_backfill(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, ModifyRows):
         if action.command == "UPDATE" and not action.has_where and not action.batched:
+            fix = fixes.batched_update(action) if action.table is not None \
+                and action.assignments is not None and len(stmt.actions) == 1 else None
             yield Hit(
                 message=f"UPDATE of every row of {action.table} in one statement and one "
                 "transaction",
-                help=f"Batch it: alembic_safe.backfill(...) on {rel(action.table)}, or "
-                "`WHERE id >= :lo AND id < :hi` batches committed one by one",
+                fix=fix,
+                help="" if fix is not None else "Batch it by key range, each batch committed on "
+                "its own (alembic_safe.backfill(...) does this and resumes)",
             )

@@ -14,8 +14,9 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
     Truncate,
 )
+from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
-from alembic_safe.rules.helpers import actions, ident, rel
+from alembic_safe.rules.helpers import actions
 
 _EXPAND_CONTRACT = (
     "Expand and contract across releases: first deploy code that no longer uses the old name, "
@@ -127,7 +128,7 @@ def drop_type(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
             message=f"DROP TYPE {action.table} fails while columns use it and breaks code that "
             f"still names it{cascade}",
             help=f"Convert or drop the columns using {action.table} and deploy first; then "
-            f"`DROP TYPE {rel(action.table)}` (no CASCADE) with an opt-out giving the reason",
+            "drop the type without CASCADE, with an opt-out giving the reason",
         )
 
 
@@ -180,19 +181,20 @@ def _renames(stmt: StatementFacts, kind: str) -> Iterator[Rename]:
     instead=_EXPAND_CONTRACT + " For a table: create an updatable view with the new name "
     "(`CREATE VIEW new AS SELECT * FROM old`), deploy code that uses the new name, then in a "
     "later migration drop the view and rename the table (with an opt-out naming the release).",
-    sql_example=("ALTER TABLE claims RENAME TO insurance_claims;",
-                 "CREATE VIEW insurance_claims AS SELECT * FROM claims;"),
-    op_example=('op.rename_table("claims", "insurance_claims")',
-                'op.execute("CREATE VIEW insurance_claims AS SELECT * FROM claims")'),
+    sql_example=("ALTER TABLE claims RENAME TO insurance_claims;", ""),
+    op_example=('op.rename_table("claims", "insurance_claims")', ""),
     seen_in=("squawk renaming-table", "strong_migrations rename_table", "Atlas BC101"),
 )
 def rename_table(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in _renames(stmt, "table"):
+        fix = fixes.view_before_rename(action.table, action.new_name) \
+            if action.table is not None and len(stmt.actions) == 1 else None
         yield Hit(
             message=f"renaming table {action.table} to {action.new_name} breaks code that "
             "still uses the old name",
-            help=f"`CREATE VIEW {ident(action.new_name)} AS SELECT * FROM {rel(action.table)}`, "
-            "deploy code using the new name, then rename in a later migration",
+            fix=fix,
+            help="" if fix is not None else "Create a view under the new name, deploy code "
+            "using the new name, then rename in a later migration",
         )
 
 
@@ -222,9 +224,9 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             message=f"renaming column {action.table}.{action.old_name} to {action.new_name} "
             "breaks code that still uses the old name",
-            help=f"Add {ident(action.new_name)}, backfill, switch the code, drop "
-            f"{ident(action.old_name)} later; or keep the column name and map it: "
-            f'{action.new_name} = mapped_column("{action.old_name}", ...)',
+            help=f"Add {action.new_name}, backfill it, switch the code, drop "
+            f"{action.old_name} later; or keep the column's name in the database and rename "
+            "only the model's attribute (mapped_column with the old name)",
         )
 
 
@@ -242,10 +244,9 @@ def rename_column(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     instead="1. `ADD VALUE 'new'` and deploy code that accepts both.\n2. Update rows from the "
     "old value to the new one in batches.\n3. Stop using the old value; it can stay in the "
     "type (removing a value needs a new type).",
-    sql_example=("ALTER TYPE claim_status RENAME VALUE 'open' TO 'pending';",
-                 "ALTER TYPE claim_status ADD VALUE IF NOT EXISTS 'pending';"),
+    sql_example=("ALTER TYPE claim_status RENAME VALUE 'open' TO 'pending';", ""),
     op_example=('op.execute("ALTER TYPE claim_status RENAME VALUE \'open\' TO \'pending\'")',
-                'op.execute("ALTER TYPE claim_status ADD VALUE IF NOT EXISTS \'pending\'")'),
+                ""),
     seen_in=("strong_migrations rename_enum_value",),
 )
 def rename_enum_type_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
@@ -259,8 +260,9 @@ def rename_enum_type_value(stmt: StatementFacts, ctx: RuleContext) -> Iterator[H
         yield Hit(
             message=f"renaming value {old!r} of {enum} to {new!r} breaks code that "
             "still uses the old value",
-            help=f"`ALTER TYPE {rel(enum)} ADD VALUE IF NOT EXISTS '{new}'`, move "
-            "rows over in batches, stop using the old value",
+            fix=fixes.enum_value_beside(enum, old, new) if enum is not None else None,
+            help="" if enum is not None else "Add the new value, move rows over in batches, "
+            "stop using the old value",
         )
 
 

@@ -1,4 +1,7 @@
-"""The rules reference, generated from the catalog: ``python -m alembic_safe.rules.docs [OUT]``."""
+"""The rules reference, generated from the catalog: ``python -m alembic_safe.rules.docs [OUT]``.
+
+Each rule's safe example is the fix of its flagged example, rendered as lint, the runtime guard
+and autogenerate render it (:mod:`alembic_safe.rules.examples`), where the rule has one."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 from alembic_safe.rules import all_rules
 from alembic_safe.rules.base import Rule
+from alembic_safe.rules.examples import safe_example
 from alembic_safe.rules.policy import POLICY, SUMMARY, on_by_default
 
 _FAMILIES = {
@@ -84,8 +88,9 @@ def _policy() -> list[str]:
 
 
 def _rule_section(rule: Rule) -> str:
-    unsafe_sql, safe_sql = rule.sql_example
-    unsafe_op, safe_op = rule.op_example
+    unsafe_sql, unsafe_op = rule.sql_example[0], rule.op_example[0]
+    safe = safe_example(rule)
+    safe_sql, safe_op = safe.sql, safe.op
     parts = [
         f"### {rule.code} {rule.name}",
         f"**{rule.summary}.** Severity: {rule.severity.value}. Category: "

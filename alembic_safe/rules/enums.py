@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from alembic_safe.analysis.facts import AlterEnum, StatementFacts
 from alembic_safe.config import NEWEST_PG, OLDEST_PG
+from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
-from alembic_safe.rules.helpers import actions, autocommit, py_str, rel
+from alembic_safe.rules.helpers import actions
 
 
 def _added_values(stmt: StatementFacts) -> Iterator[AlterEnum]:
@@ -16,8 +17,11 @@ def _added_values(stmt: StatementFacts) -> Iterator[AlterEnum]:
             yield action
 
 
-def _add_value_sql(action: AlterEnum) -> str:
-    return f"ALTER TYPE {rel(action.table)} ADD VALUE IF NOT EXISTS '{action.add_value}'"
+def _outside(action: AlterEnum, message: str) -> Hit:
+    """A hit on an ADD VALUE inside a transaction: its fix adds the value outside it."""
+    fix = fixes.enum_value_outside(action) if action.table is not None else None
+    return Hit(message=message, fix=fix, help="" if fix is not None else
+               "Add the value outside the transaction, with IF NOT EXISTS")
 
 
 @rule(
@@ -31,15 +35,8 @@ def _add_value_sql(action: AlterEnum) -> str:
     "(`ALTER TYPE ... ADD cannot run inside a transaction block`): the migration fails.",
     instead="Run it outside the transaction: in Alembic inside `autocommit_block()`, with "
     "`IF NOT EXISTS` so a rerun is harmless.",
-    sql_example=(
-        "BEGIN;\nALTER TYPE claim_status ADD VALUE 'disputed';\nCOMMIT;",
-        "ALTER TYPE claim_status ADD VALUE IF NOT EXISTS 'disputed';",
-    ),
-    op_example=(
-        'op.execute("ALTER TYPE claim_status ADD VALUE \'disputed\'")',
-        "with op.get_context().autocommit_block():\n"
-        '    op.execute("ALTER TYPE claim_status ADD VALUE IF NOT EXISTS \'disputed\'")',
-    ),
+    sql_example=("BEGIN;\nALTER TYPE claim_status ADD VALUE 'disputed';\nCOMMIT;", ""),
+    op_example=('op.execute("ALTER TYPE claim_status ADD VALUE \'disputed\'")', ""),
     pg_versions=(10, 11),
     seen_in=("alembic#123 (autocommit_block)", "schemainspect can_be_changed_to"),
 )
@@ -47,12 +44,8 @@ def enum_add_value_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Ite
     if not stmt.in_transaction:
         return
     for action in _added_values(stmt):
-        yield Hit(
-            message=f"ADD VALUE {action.add_value!r} to {action.table} cannot run inside a "
-            f"transaction block on PostgreSQL {ctx.pg_version}",
-            help=f"Run `{_add_value_sql(action)}` outside the transaction; in Alembic:\n"
-            + autocommit(f"op.execute({py_str(_add_value_sql(action))})"),
-        )
+        yield _outside(action, f"ADD VALUE {action.add_value!r} to {action.table} cannot run "
+                       f"inside a transaction block on PostgreSQL {ctx.pg_version}")
 
 
 @rule(
@@ -72,15 +65,8 @@ def enum_add_value_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Ite
     instead="Add the value in its own step, outside the migration's transaction "
     "(`autocommit_block()`, with `IF NOT EXISTS`), and use it in a later statement or "
     "migration.",
-    sql_example=(
-        "BEGIN;\nALTER TYPE claim_status ADD VALUE 'disputed';\nCOMMIT;",
-        "ALTER TYPE claim_status ADD VALUE IF NOT EXISTS 'disputed';",
-    ),
-    op_example=(
-        'op.execute("ALTER TYPE claim_status ADD VALUE \'disputed\'")',
-        "with op.get_context().autocommit_block():\n"
-        '    op.execute("ALTER TYPE claim_status ADD VALUE IF NOT EXISTS \'disputed\'")',
-    ),
+    sql_example=("BEGIN;\nALTER TYPE claim_status ADD VALUE 'disputed';\nCOMMIT;", ""),
+    op_example=('op.execute("ALTER TYPE claim_status ADD VALUE \'disputed\'")', ""),
     pg_versions=(OLDEST_PG, NEWEST_PG),
     seen_in=("PostgreSQL docs ALTER TYPE notes", "alembic-postgresql-enum#133/#137"),
 )
@@ -88,9 +74,5 @@ def enum_value_unusable_until_commit(stmt: StatementFacts, ctx: RuleContext) -> 
     if not stmt.in_transaction:
         return
     for action in _added_values(stmt):
-        yield Hit(
-            message=f"value {action.add_value!r} added to {action.table} inside a transaction "
-            "cannot be used until it commits",
-            help=f"Run `{_add_value_sql(action)}` outside the transaction; in Alembic:\n"
-            + autocommit(f"op.execute({py_str(_add_value_sql(action))})"),
-        )
+        yield _outside(action, f"value {action.add_value!r} added to {action.table} inside a "
+                       "transaction cannot be used until it commits")

@@ -13,16 +13,7 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
-from alembic_safe.rules.helpers import (
-    actions,
-    autocommit,
-    columns_sql,
-    ident,
-    op_name,
-    py_str,
-    rel,
-    schema_kw,
-)
+from alembic_safe.rules.helpers import actions
 
 
 @rule(
@@ -46,16 +37,8 @@ from alembic_safe.rules.helpers import (
         "index silently).\n"
         "Indexes on tables created in the same migration are fine as they are."
     ),
-    sql_example=(
-        "CREATE INDEX ix_claims_status ON claims (status);",
-        "CREATE INDEX CONCURRENTLY ix_claims_status ON claims (status);",
-    ),
-    op_example=(
-        'op.create_index("ix_claims_status", "claims", ["status"])',
-        "with op.get_context().autocommit_block():\n"
-        '    op.create_index("ix_claims_status", "claims", ["status"], '
-        "postgresql_concurrently=True)",
-    ),
+    sql_example=("CREATE INDEX ix_claims_status ON claims (status);", ""),
+    op_example=('op.create_index("ix_claims_status", "claims", ["status"])', ""),
     seen_in=(
         "squawk require-concurrent-index-creation",
         "strong_migrations add_index",
@@ -68,23 +51,14 @@ def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Itera
     for action in actions(stmt, CreateIndex):
         if action.concurrently or action.only:
             continue
-        name = action.index or "ix_name"
+        name = action.index or "index"
         unique = "UNIQUE " if action.unique else ""
-        cols = columns_sql(action.columns) if action.columns else "(...)"
-        sql = f"CREATE {unique}INDEX CONCURRENTLY {ident(name)} ON {rel(action.table)} {cols}"
-        col_list = ", ".join(f'"{c}"' for c in action.columns) or "..."
-        extra = ", unique=True" if action.unique else ""
-        op_code = autocommit(
-            f'op.create_index("{name}", {op_name(action.table)}, [{col_list}]{extra}'
-            f"{schema_kw(action.table)}, postgresql_concurrently=True)"
-        )
-        partial = " (keep the WHERE clause)" if action.partial else ""
         yield Hit(
             message=f"CREATE {unique}INDEX {name} on {action.table} takes a SHARE lock that "
             "blocks all writes to the table until the build ends",
-            help=f"Build it concurrently, outside a transaction{partial}: `{sql}`; in Alembic:\n"
-            f"{op_code}",
             fix=fixes.index_build(action) if action.table is not None else None,
+            help="" if action.table is not None else "Build it concurrently, outside a "
+            "transaction",
         )
 
 
@@ -104,15 +78,8 @@ def create_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Itera
         "Drop it with `DROP INDEX CONCURRENTLY` (SHARE UPDATE EXCLUSIVE), outside a transaction "
         "block: in Alembic inside `autocommit_block()`."
     ),
-    sql_example=(
-        "DROP INDEX ix_claims_status;",
-        "DROP INDEX CONCURRENTLY ix_claims_status;",
-    ),
-    op_example=(
-        'op.drop_index("ix_claims_status", table_name="claims")',
-        "with op.get_context().autocommit_block():\n"
-        '    op.drop_index("ix_claims_status", table_name="claims", postgresql_concurrently=True)',
-    ),
+    sql_example=("DROP INDEX ix_claims_status;", ""),
+    op_example=('op.drop_index("ix_claims_status", table_name="claims")', ""),
     seen_in=("squawk require-concurrent-index-deletion", "strong_migrations remove_index (opt-in)",
              "Atlas PG102"),
 )
@@ -120,17 +87,15 @@ def drop_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterato
     for action in actions(stmt, DropObject):
         if action.object_kind != "index" or action.concurrently:
             continue
-        name = action.table.name if action.table else "ix_name"
+        # CONCURRENTLY drops one index and cannot CASCADE
+        cascade = action.cascade or action.table is None
         yield Hit(
             message=f"DROP INDEX {action.table} takes ACCESS EXCLUSIVE on its table: reads and "
             "writes wait behind it",
-            help=f"`DROP INDEX CONCURRENTLY {rel(action.table)}` outside a transaction; in "
-            "Alembic:\n" + autocommit(
-                f'op.drop_index("{name}"{schema_kw(action.table)}, postgresql_concurrently=True)'
-            ),
-            # CONCURRENTLY drops one index and cannot CASCADE
-            fix=fixes.index_drop(action.table)
-            if action.table is not None and not action.cascade else None,
+            fix=fixes.index_drop(action.table) if action.table is not None and not cascade
+            else None,
+            help="DROP INDEX CONCURRENTLY cannot CASCADE: drop what depends on the index "
+            "first, then drop the index concurrently, outside a transaction" if cascade else "",
         )
 
 
@@ -155,14 +120,11 @@ def drop_index_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterato
         "after a failure starts again from the top)."
     ),
     sql_example=(
-        "BEGIN;\nCREATE INDEX CONCURRENTLY ix_claims_status ON claims (status);\nCOMMIT;",
-        "CREATE INDEX CONCURRENTLY ix_claims_status ON claims (status);",
+        "BEGIN;\nCREATE INDEX CONCURRENTLY ix_claims_status ON claims (status);\nCOMMIT;", "",
     ),
     op_example=(
         'op.create_index("ix_claims_status", "claims", ["status"], postgresql_concurrently=True)',
-        "with op.get_context().autocommit_block():\n"
-        '    op.create_index("ix_claims_status", "claims", ["status"], '
-        "postgresql_concurrently=True)",
+        "",
     ),
     seen_in=("squawk ban-concurrent-index-creation-in-transaction",
              "strong_migrations (disable_ddl_transaction!)"),
@@ -174,8 +136,6 @@ def concurrently_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
         return  # AS701 explains ADD VALUE before PostgreSQL 12
     yield Hit(
         message=f"{stmt.kind} cannot run inside a transaction block: PostgreSQL rejects it",
-        help="Run it outside the transaction: after COMMIT in a .sql file, or in Alembic inside "
-        "`with op.get_context().autocommit_block():`",
         fix=fixes.outside_transaction(stmt),
     )
 
@@ -195,15 +155,8 @@ def concurrently_in_transaction(stmt: StatementFacts, ctx: RuleContext) -> Itera
         "Use `REINDEX ... CONCURRENTLY` (PostgreSQL 12+), outside a transaction block: in "
         "Alembic inside `autocommit_block()` with `op.execute`."
     ),
-    sql_example=(
-        "REINDEX INDEX ix_claims_status;",
-        "REINDEX INDEX CONCURRENTLY ix_claims_status;",
-    ),
-    op_example=(
-        'op.execute("REINDEX INDEX ix_claims_status")',
-        "with op.get_context().autocommit_block():\n"
-        '    op.execute("REINDEX INDEX CONCURRENTLY ix_claims_status")',
-    ),
+    sql_example=("REINDEX INDEX ix_claims_status;", ""),
+    op_example=('op.execute("REINDEX INDEX ix_claims_status")', ""),
     seen_in=("squawk require-concurrent-reindex", "django-pg-zero-downtime-migrations"),
 )
 def reindex_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
@@ -211,10 +164,11 @@ def reindex_not_concurrent(stmt: StatementFacts, ctx: RuleContext) -> Iterator[H
         if action.concurrently:
             continue
         kind = action.target_kind.upper()
-        target = rel(action.table)
+        fix = fixes.reindex(action)
         yield Hit(
             message=f"REINDEX {kind} {action.table} blocks writes (and reads that use the index) "
             "until the rebuild ends",
-            help=f"`REINDEX {kind} CONCURRENTLY {target}` outside a transaction; in Alembic:\n"
-            + autocommit(f"op.execute({py_str(f'REINDEX {kind} CONCURRENTLY {target}')})"),
+            fix=fix,
+            help="" if fix is not None else "REINDEX SYSTEM has no CONCURRENTLY form: rebuild "
+            "the catalog indexes in a maintenance window, outside the migration",
         )

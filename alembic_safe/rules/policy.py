@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
 
-
-class Severity(Enum):
-    ERROR = "error"
-    WARNING = "warning"
+from alembic_safe.findings import Severity
 
 
 class Category(Enum):

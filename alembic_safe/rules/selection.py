@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 from alembic_safe.config import Settings
 from alembic_safe.errors import ConfigError
+from alembic_safe.findings import Severity
 from alembic_safe.rules import all_rules, find_rule
 from alembic_safe.rules.base import Rule
-from alembic_safe.rules.policy import Category, Severity, on_by_default
+from alembic_safe.rules.policy import Category, on_by_default
 
 ALL = "ALL"
 #: rules that report problems with the input itself: they run whatever ``select`` names

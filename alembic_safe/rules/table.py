@@ -12,8 +12,9 @@ from alembic_safe.analysis.facts import (
     Truncate,
 )
 from alembic_safe.config import NEWEST_PG
+from alembic_safe.rules import fixes
 from alembic_safe.rules.base import Category, Hit, RuleContext, rule
-from alembic_safe.rules.helpers import actions, rel, strong_locks
+from alembic_safe.rules.helpers import actions, strong_locks
 
 
 def _commands(stmt: StatementFacts, prefix: str) -> Iterator[TableRewriteCommand]:
@@ -38,10 +39,9 @@ _REPACK = (
     why="It copies the whole table and rebuilds its indexes under ACCESS EXCLUSIVE: no reads, "
     "no writes until it ends. It also needs free disk space for a full copy.",
     instead=_REPACK + " A plain `VACUUM` (no FULL) reclaims space for reuse without blocking.",
-    sql_example=("VACUUM FULL claims;", "VACUUM claims;"),
+    sql_example=("VACUUM FULL claims;", ""),
     op_example=(
-        "with op.get_context().autocommit_block():\n    op.execute(\"VACUUM FULL claims\")",
-        "with op.get_context().autocommit_block():\n    op.execute(\"VACUUM claims\")",
+        "with op.get_context().autocommit_block():\n    op.execute(\"VACUUM FULL claims\")", "",
     ),
     seen_in=("squawk prefer-repack",),
 )
@@ -49,7 +49,9 @@ def vacuum_full(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in _commands(stmt, "VACUUM FULL"):
         yield Hit(
             message=f"VACUUM FULL {action.table} rewrites it under ACCESS EXCLUSIVE",
-            help=f"`VACUUM {rel(action.table)}` (no FULL), or pg_repack outside the migration",
+            fix=fixes.vacuum(action.table) if action.table is not None else None,
+            help="" if action.table is not None else "A plain VACUUM (no FULL), or pg_repack "
+            "outside the migration",
         )
 
 
@@ -73,7 +75,8 @@ def cluster(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in _commands(stmt, "CLUSTER"):
         yield Hit(
             message=f"CLUSTER {action.table} rewrites it under ACCESS EXCLUSIVE",
-            help=f"pg_repack --table {action.table} --order-by <columns>, outside the migration",
+            help="Reorder the rows with pg_repack --order-by outside the migration: it "
+            "rebuilds the table online",
         )
 
 
@@ -123,7 +126,8 @@ def set_tablespace(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in _commands(stmt, "SET TABLESPACE"):
         yield Hit(
             message=f"SET TABLESPACE on {action.table} copies it under ACCESS EXCLUSIVE",
-            help=f"pg_repack --table {action.table} --tablespace <name>, outside the migration",
+            help="Move the table with pg_repack --tablespace outside the migration: it copies "
+            "the table online",
         )
 
 
@@ -178,8 +182,7 @@ def truncate(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in actions(stmt, Truncate):
         yield Hit(
             message=f"TRUNCATE {action.table} deletes every row under ACCESS EXCLUSIVE",
-            help=f"Delete in batches from {rel(action.table)}, or opt out with the reason this "
-            "table may be emptied",
+            help="Delete in batches, or opt out with the reason this table may be emptied",
         )
 
 
@@ -193,10 +196,8 @@ def truncate(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     "view waits.",
     instead="1. Give the view a unique index (once).\n2. `REFRESH MATERIALIZED VIEW "
     "CONCURRENTLY` (EXCLUSIVE: reads keep working).",
-    sql_example=("REFRESH MATERIALIZED VIEW claim_totals;",
-                 "REFRESH MATERIALIZED VIEW CONCURRENTLY claim_totals;"),
-    op_example=('op.execute("REFRESH MATERIALIZED VIEW claim_totals")',
-                'op.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY claim_totals")'),
+    sql_example=("REFRESH MATERIALIZED VIEW claim_totals;", ""),
+    op_example=('op.execute("REFRESH MATERIALIZED VIEW claim_totals")', ""),
     seen_in=("Eugene (ACCESS EXCLUSIVE)",),
 )
 def refresh_materialized_view(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
@@ -205,8 +206,7 @@ def refresh_materialized_view(stmt: StatementFacts, ctx: RuleContext) -> Iterato
     for relation, _mode in strong_locks(stmt, LockMode.ACCESS_EXCLUSIVE):
         yield Hit(
             message=f"REFRESH MATERIALIZED VIEW {relation} blocks every read of it until done",
-            help=f"`REFRESH MATERIALIZED VIEW CONCURRENTLY {rel(relation)}` (needs a unique "
-            "index on the view)",
+            fix=fixes.refresh_concurrently(relation),
         )
 
 
@@ -221,21 +221,20 @@ def refresh_materialized_view(stmt: StatementFacts, ctx: RuleContext) -> Iterato
     "partition waits.",
     instead="`DETACH PARTITION ... CONCURRENTLY` (SHARE UPDATE EXCLUSIVE), outside a "
     "transaction block: in Alembic inside `autocommit_block()`.",
-    sql_example=("ALTER TABLE events DETACH PARTITION events_2020;",
-                 "ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;"),
-    op_example=(
-        'op.execute("ALTER TABLE events DETACH PARTITION events_2020")',
-        "with op.get_context().autocommit_block():\n"
-        '    op.execute("ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY")',
-    ),
+    sql_example=("ALTER TABLE events DETACH PARTITION events_2020;", ""),
+    op_example=('op.execute("ALTER TABLE events DETACH PARTITION events_2020")', ""),
     pg_versions=(14, NEWEST_PG),
     seen_in=("squawk require-concurrent-partition-detach",),
 )
 def detach_partition(stmt: StatementFacts, ctx: RuleContext) -> Iterator[Hit]:
     for action in _commands(stmt, "DETACH PARTITION"):
+        fix = fixes.detach_concurrently(action.table, action.partition) \
+            if action.table is not None and action.partition is not None \
+            and len(stmt.actions) == 1 else None
         yield Hit(
             message=f"DETACH PARTITION on {action.table} takes ACCESS EXCLUSIVE on the parent",
-            help="Add CONCURRENTLY and run it outside a transaction "
-            "(Alembic: inside autocommit_block())",
+            fix=fix,
+            help="" if fix is not None else "Detach it on its own with CONCURRENTLY, outside a "
+            "transaction",
         )
 

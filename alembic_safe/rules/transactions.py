@@ -25,7 +25,7 @@ from alembic_safe.analysis.facts import (
     TransactionControl,
 )
 from alembic_safe.rules.base import Category, Hit, Memo, RuleContext, rule
-from alembic_safe.rules.helpers import actions, rel, strong_locks
+from alembic_safe.rules.helpers import actions, strong_locks
 
 
 def _real(stmt: StatementFacts) -> bool:
@@ -141,10 +141,17 @@ class AccessExclusiveHeld(Memo):
         if held is not None:
             held.followed = held.followed or _extends_the_lock(stmt, held.relation)
             held.outlasted = held.outlasted or _long_work(stmt, held.relation) is not None
+        else:
+            for relation, _ in strong_locks(stmt, LockMode.ACCESS_EXCLUSIVE):
+                held = self.by_transaction[stmt.transaction_id] = _Held(
+                    relation, stmt.position.line)
+                break
+        if held is None:
             return
-        for relation, _ in strong_locks(stmt, LockMode.ACCESS_EXCLUSIVE):
-            self.by_transaction[stmt.transaction_id] = _Held(relation, stmt.position.line)
-            return
+        for action in actions(stmt, Rename, existing=False):
+            if action.object_kind == "table" and action.table == held.relation:
+                # the locked table under its new name: still the same table
+                held.relation = Relation(action.new_name, held.relation.schema)
 
 
 @rule(
@@ -193,7 +200,7 @@ def statements_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) ->
     yield Hit(
         message=f"runs while ACCESS EXCLUSIVE on {relation} (taken at line "
         f"{held.line}) is held: reads and writes of {relation} wait for it too",
-        help=f"Commit right after the statement that locks {rel(relation)}, or move it last in "
+        help=f"Commit right after the statement that locks {relation}, or move it last in "
         "the transaction",
     )
 
@@ -249,7 +256,7 @@ def long_work_after_access_exclusive(stmt: StatementFacts, ctx: RuleContext) -> 
         message=f"works through {worked_on} while ACCESS EXCLUSIVE on {relation} (taken at "
         f"line {held.line}) is held: every read and write of {relation} waits for the whole "
         "of it",
-        help=f"Commit right after the statement that locks {rel(relation)} (Alembic: split the "
+        help=f"Commit right after the statement that locks {relation} (Alembic: split the "
         "migration or use autocommit_block()), and run this in its non-blocking form",
     )
 

@@ -8,8 +8,8 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from alembic_safe.findings import OptOut
 from alembic_safe.rules import find_rule
-from alembic_safe.rules.base import OptOut
 
 _ACTIVE: ContextVar[tuple[OptOut, ...]] = ContextVar("alembic_safe_allow", default=())
 

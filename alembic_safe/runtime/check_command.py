@@ -29,7 +29,8 @@ from alembic.util import CommandError
 
 from alembic_safe.config import Settings
 from alembic_safe.errors import AlembicSafeError
-from alembic_safe.rules.base import Finding, Severity
+from alembic_safe.findings import Finding, Severity
+from alembic_safe.report.finding import render
 
 DirectivesHook = Callable[..., None]
 MigrationsFn = Callable[[Any, Any], Iterable[Any]]
@@ -145,7 +146,7 @@ def _lint_problems(
     except AlembicSafeError as exc:
         raise CommandError(f"alembic-safe: {exc}") from None
     _print_notes(findings)
-    errors = [_format(f) for f in findings if f.severity is Severity.ERROR and not f.allowed_by]
+    errors = [_format(f) for f in findings if f.blocking]
     scope = f"after baseline {settings.baseline}" if settings.baseline else "pending"
     print(f"alembic-safe: linted {len(revisions)} migration(s) ({scope}): "
           f"{len(errors)} error(s)", file=sys.stderr)
@@ -169,10 +170,7 @@ def _display(path: str | None) -> str:
 
 
 def _format(finding: Finding) -> str:
-    return (
-        f"{_display(finding.path)}:{finding.line}: {finding.rule} {finding.name} "
-        f"{finding.message}\n    help: " + finding.help.replace("\n", "\n    ")
-    )
+    return render(finding, f"{_display(finding.path)}:{finding.line}")
 
 
 def _print_notes(findings: Sequence[Finding]) -> None:

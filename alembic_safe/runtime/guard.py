@@ -25,8 +25,9 @@ from alembic_safe.capture.location import find_caller
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
 from alembic_safe.errors import AlembicSafeError
+from alembic_safe.findings import Finding, OptOut, Severity
 from alembic_safe.optouts import migration_optouts
-from alembic_safe.rules.base import Finding, OptOut, Severity
+from alembic_safe.report.finding import render
 from alembic_safe.runtime.allow import active_optouts
 from alembic_safe.runtime.catalog import LiveCatalog
 from alembic_safe.runtime.created import CreatedObjects
@@ -186,7 +187,9 @@ class Guard:
         """Print every refused finding once, on stderr, and stop the migration."""
         # the full report once, on stderr; the exception (which Alembic prints twice: as an
         # ERROR log line and as FAILED:) carries the one-line summary
-        print("\n".join(_refusal(script, f) for f in errors), file=sys.stderr, flush=True)
+        report = [f"alembic-safe refused to run revision {script.revision}:"]
+        report += [render(f, _place(f)) for f in errors]
+        print("\n".join(report), file=sys.stderr, flush=True)
         raise Refused(_summary(script, errors))
 
     def _checker(self, script: Script, context: AnalysisContext,
@@ -209,8 +212,7 @@ class Guard:
                 say(f"{_where(script, finding)}: {finding.rule} ({finding.name}) "
                     f"allowed{by}: {allowed.reason}")
             elif finding.severity is not Severity.ERROR:
-                say(f"warning: {_where(script, finding)}: {finding.rule} ({finding.name}) "
-                    f"{finding.message}. {finding.help}")
+                say(f"warning: revision {script.revision}: {render(finding, _place(finding))}")
         errors = errors_of(findings)
         if errors and self.fresh_install and self.errors_ahead is not None:
             errors = _merged(self.errors_ahead(script), errors)
@@ -227,11 +229,15 @@ def _merged(ahead: list[Finding], errors: list[Finding]) -> list[Finding]:
 
 def errors_of(findings: Iterable[Finding]) -> list[Finding]:
     """The error findings that no opt-out or relaxation allowed."""
-    return [f for f in findings if f.allowed_by is None and f.severity is Severity.ERROR]
+    return [f for f in findings if f.blocking]
 
 
 def _where(script: Script, finding: Finding) -> str:
-    return f"revision {script.revision} ({finding.path}:{finding.line})"
+    return f"revision {script.revision} ({_place(finding)})"
+
+
+def _place(finding: Finding) -> str:
+    return f"{finding.path}:{finding.line}"
 
 
 def _summary(script: Script, errors: list[Finding]) -> str:
@@ -240,15 +246,3 @@ def _summary(script: Script, errors: list[Finding]) -> str:
     what = "the statement" if len(errors) == 1 else "the statements"
     return (f"alembic-safe refused revision {script.revision}: {rules}; {what}, why and the "
             "safe way are printed above")
-
-
-def _refusal(script: Script, finding: Finding) -> str:
-    """The message of a refused statement: where, rule, why, and the safe way."""
-    safe_way = finding.help.replace("\n", "\n    ")
-    return (
-        f"alembic-safe refused to run a statement of {_where(script, finding)}\n"
-        f"  {finding.rule} ({finding.name}): {finding.message}\n"
-        f"  statement: {finding.statement}\n"
-        f"  safe way: {safe_way}\n"
-        f"  (or opt out with alembic_safe.allow(\"{finding.rule}\", reason=...) around the op)"
-    )

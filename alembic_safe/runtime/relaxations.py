@@ -32,8 +32,9 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.analysis.names import qualified_key
 from alembic_safe.config import Settings
+from alembic_safe.findings import Finding, OptOut
 from alembic_safe.rules import find_rule
-from alembic_safe.rules.base import Category, Finding, OptOut
+from alembic_safe.rules.base import Category
 from alembic_safe.runtime.catalog import LiveCatalog
 from alembic_safe.runtime.created import CreatedObjects
 

@@ -30,7 +30,7 @@ from alembic.script import Script
 from alembic_safe.capture.errors import IrreversibleDowngrade, ScriptError
 from alembic_safe.capture.offline import CapturedStatement, OfflineScript, StoppedRender
 from alembic_safe.errors import AlembicSafeError
-from alembic_safe.rules.base import Finding
+from alembic_safe.findings import Finding
 from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks
 from alembic_safe.runtime.created import CreatedObjects
 from alembic_safe.runtime.driver import driver_for, sqlstate

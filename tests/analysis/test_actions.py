@@ -245,7 +245,10 @@ def test_enum_add_value_needs_autocommit_before_pg12_only() -> None:
     assert one("ALTER TYPE e ADD VALUE 'x'", pg_version=11).requires_no_transaction
     (action,) = one("ALTER TYPE s.e ADD VALUE IF NOT EXISTS 'x' BEFORE 'y'").actions
     assert action == AlterEnum(Relation("e", "s"), add_value="x", if_not_exists=True,
-                               positioned=True)
+                               positioned=True, neighbor="y")
+    (after,) = one("ALTER TYPE e ADD VALUE 'x' AFTER 'it''s'").actions
+    assert after == AlterEnum(Relation("e"), add_value="x", positioned=True, neighbor="it's",
+                              after=True)
 
 
 def test_modify_rows_details() -> None:
@@ -261,6 +264,28 @@ def test_modify_rows_details() -> None:
         assert isinstance(action, ModifyRows) and action.batched and action.has_where, sql
     (action,) = one("UPDATE t SET a = 1 WHERE a IS NULL").actions
     assert isinstance(action, ModifyRows) and action.has_where and not action.batched
+
+
+UPDATE_PARTS = [
+    ("UPDATE s.t SET a = 1, \"Or\"\"der\" = lower(b) || $$x:y$$ WHERE a IS NULL",
+     ("a = 1, \"Or\"\"der\" = lower(b) || 'x:y'", "a IS NULL")),
+    ("UPDATE t SET a = DEFAULT", ("a = DEFAULT", None)),
+    ("UPDATE t SET a = b FROM u WHERE t.id = u.id", (None, None)),
+    ("UPDATE t AS x SET a = 1", (None, None)),
+    ("UPDATE ONLY t SET a = 1", (None, None)),
+    ("UPDATE t SET a[1] = 1", (None, None)),
+    ("UPDATE t SET (a, b) = (SELECT 1, 2)", (None, None)),
+    ("WITH w AS (SELECT 1) UPDATE t SET a = 1", (None, None)),
+    ("DELETE FROM t WHERE a IS NULL", (None, None)),
+]
+
+
+@pytest.mark.parametrize(("sql", "parts"), UPDATE_PARTS, ids=[u[0] for u in UPDATE_PARTS])
+def test_update_parts_are_printed_when_a_batch_can_run_them(
+        sql: str, parts: tuple[str | None, str | None]) -> None:
+    (action,) = one(sql).actions
+    assert isinstance(action, ModifyRows)
+    assert (action.assignments, action.where_sql) == parts
 
 
 SETTINGS: list[tuple[str, SetSetting]] = [
@@ -374,7 +399,8 @@ def test_create_if_not_exists_of_a_live_relation_is_not_new() -> None:
 
 MORE_ACTIONS: list[tuple[str, object]] = [
     ("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0)",
-     AddConstraint(Relation("d"), constraint=ConstraintDef(ConstraintKind.CHECK, name="c"),
+     AddConstraint(Relation("d"), constraint=ConstraintDef(ConstraintKind.CHECK, name="c",
+                                                           expression="value > 0"),
                    on_domain=True)),
     ("TRUNCATE t CASCADE", Truncate(T, cascade=True)),
     ("REINDEX SCHEMA CONCURRENTLY s", Reindex(Relation("s"), target_kind="schema",
@@ -399,7 +425,10 @@ MORE_ACTIONS: list[tuple[str, object]] = [
     ("ALTER TABLE t DROP COLUMN IF EXISTS a CASCADE",
      DropColumn(T, column="a", if_exists=True, cascade=True)),
     ("ALTER TABLE t DETACH PARTITION p CONCURRENTLY",
-     TableRewriteCommand(T, command="DETACH PARTITION", concurrently=True)),
+     TableRewriteCommand(T, command="DETACH PARTITION", concurrently=True,
+                         partition=Relation("p"))),
+    ("ALTER TABLE t ATTACH PARTITION s.p FOR VALUES IN (1)",
+     TableRewriteCommand(T, command="ATTACH PARTITION", partition=Relation("p", "s"))),
     ("LOCK TABLE t IN ROW EXCLUSIVE MODE", LockTable(T, mode=LockMode.ROW_EXCLUSIVE)),
     ("COMMIT AND CHAIN", TransactionControl(None, command="COMMIT AND CHAIN")),
     ("REFRESH MATERIALIZED VIEW CONCURRENTLY t",

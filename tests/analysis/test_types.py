@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from analysis_helpers import one
 
-from alembic_safe.analysis import analyze
+from alembic_safe.analysis import Analyzer, analyze
 from alembic_safe.analysis.coercion import rewrite_free
 from alembic_safe.analysis.facts import (
     AddColumn,
     AlterColumnType,
+    AnalysisContext,
     CatalogFacts,
     ColumnInfo,
     CreateTable,
     Relation,
 )
+from alembic_safe.analysis.schema import SchemaState
 
 TYPES: list[tuple[str, str, bool]] = [
     ("int", "integer", False),
@@ -145,3 +149,95 @@ def test_validated_not_null_checks_from_catalog() -> None:
     assert stmt.scans == ()
     stmt = one("ALTER TABLE t ALTER COLUMN d SET NOT NULL", catalog=catalog)
     assert stmt.scans == (Relation("t"),)
+
+
+def _types(sql: str, catalog: CatalogFacts) -> list[tuple[str | None, bool | None]]:
+    facts = Analyzer(AnalysisContext(catalog=catalog)).feed(sql)
+    return [(a.old_type, a.rewrite_free) for stmt in facts for a in stmt.actions
+            if isinstance(a, AlterColumnType)]
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE t RENAME c TO d; ALTER TABLE t ALTER COLUMN d TYPE text",
+    "ALTER TABLE t RENAME TO u; ALTER TABLE u ALTER COLUMN c TYPE text",
+    "ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME COLUMN c TO d; "
+    "ALTER TABLE u RENAME d TO e; ALTER TABLE public.u ALTER COLUMN e TYPE text",
+    "ALTER TABLE t RENAME c TO d; ALTER TABLE t RENAME TO u; ALTER TABLE u ALTER d TYPE text",
+])
+def test_the_catalog_type_follows_renames_earlier_in_the_input(sql: str) -> None:
+    assert _types(sql, _catalog("character varying(20)")) == [("character varying(20)", True)]
+
+
+def test_a_name_freed_by_a_rename_is_not_the_catalogs() -> None:
+    sql = "ALTER TABLE t RENAME c TO d; ALTER TABLE t ADD COLUMN c int; " \
+          "ALTER TABLE t ALTER COLUMN c TYPE bigint"
+    assert _types(sql, _catalog("character varying(20)")) == [("integer", False)]
+
+
+def test_validated_not_null_checks_follow_renames() -> None:
+    catalog = CatalogFacts(validated_not_null_checks={"public.t": frozenset({"c"})})
+    facts = Analyzer(AnalysisContext(catalog=catalog)).feed(
+        "ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME c TO d; "
+        "ALTER TABLE u ALTER COLUMN d SET NOT NULL")
+    assert facts[2].scans == ()
+
+
+def _type_after(first: str, then: str, carry: Callable[[SchemaState], SchemaState]
+                ) -> list[tuple[str | None, bool | None]]:
+    """The type change of ``then``, analyzed after ``first`` with the schema state carried
+    the way ``carry`` carries it (another file of a history, a worker's replayed log, a copy)."""
+    context = AnalysisContext(catalog=_catalog("character varying(20)"))
+    state = SchemaState(recording=True)  # as a lint worker's, whose log the main process replays
+    Analyzer(context, schema=state).feed(first)
+    facts = Analyzer(context, schema=carry(state)).feed(then)
+    return [(a.old_type, a.rewrite_free) for stmt in facts for a in stmt.actions
+            if isinstance(a, AlterColumnType)]
+
+
+def _replayed(state: SchemaState) -> SchemaState:
+    assert state.log
+    replayed = SchemaState()
+    replayed.replay(state.log)
+    return replayed
+
+
+def _merged(state: SchemaState) -> SchemaState:
+    other = SchemaState()
+    other.merge(state)
+    return other
+
+
+@pytest.mark.parametrize("carry", [lambda s: s, SchemaState.copy, _replayed, _merged],
+                         ids=["same state", "copy", "replayed log", "merged branch"])
+def test_renames_of_an_earlier_input_keep_the_catalog_names(
+        carry: Callable[[SchemaState], SchemaState]) -> None:
+    assert _type_after("ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME c TO d",
+                       "ALTER TABLE u ALTER COLUMN d TYPE text", carry) == [
+        ("character varying(20)", True)]
+
+
+@pytest.mark.parametrize(("first", "then"), [
+    ("ALTER TABLE t RENAME c TO d; ALTER TABLE t DROP COLUMN d; ALTER TABLE t ADD d int",
+     "t.d"),
+    ("ALTER TABLE t RENAME c TO d; DROP TABLE t; CREATE TABLE t (d int)", "t.d"),
+    ("ALTER TABLE t RENAME TO u; DROP TABLE u; CREATE TABLE u (c int)", "u.c"),
+    ("ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME c TO d; ALTER TABLE u RENAME TO v; "
+     "ALTER TABLE v RENAME TO u; ALTER TABLE u RENAME d TO e; ALTER TABLE u ADD d int", "u.d"),
+])
+def test_a_dropped_or_recreated_name_forgets_where_it_came_from(first: str, then: str) -> None:
+    """The catalog's validated check on the old column proves nothing about the new one."""
+    catalog = CatalogFacts(validated_not_null_checks={"public.t": frozenset({"c"})})
+    state = SchemaState()
+    Analyzer(AnalysisContext(catalog=catalog), schema=state).feed(first)
+    table, column = then.split(".")
+    (stmt,) = Analyzer(AnalysisContext(catalog=catalog), schema=state).feed(
+        f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL")
+    assert stmt.scans == (Relation(table),)
+
+
+def test_a_column_renamed_back_is_looked_up_under_its_own_name() -> None:
+    state = SchemaState()
+    Analyzer(schema=state).feed("ALTER TABLE t RENAME c TO d; ALTER TABLE t RENAME d TO c; "
+                                "ALTER TABLE t RENAME TO u; ALTER TABLE u RENAME TO t")
+    assert state.catalog_name("public.t", "c") is None
+    assert state.catalog_name("public.t", "d") is None

@@ -15,9 +15,9 @@ from autogen_project import Project
 
 from alembic_safe.autogenerate import ops as safe_ops
 from alembic_safe.config import Settings
+from alembic_safe.findings import Severity
 from alembic_safe.fix import sql
 from alembic_safe.lint import lint_paths
-from alembic_safe.rules.base import Severity
 
 SCHEMA = 'Bill"ing'
 OPERATIONS: list[tuple[safe_ops.MigrateOperation, str]] = [

@@ -15,26 +15,43 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alembic_safe
+import alembic_safe.autogenerate.enums.ops  # registers op.add_enum_type_value
 from alembic_safe.analysis.facts import Relation
 from alembic_safe.fix import ops, sql
 from alembic_safe.fix.model import (
+    AddColumn,
     AddConstraint,
+    AddDomainConstraint,
+    AddEnumValue,
     Backfill,
     BuildIndex,
     ConstraintType,
+    CreateSequence,
+    CreateView,
+    DetachPartition,
     DropConstraint,
     DropIndex,
     Fix,
     Preflight,
     PreflightKind,
+    RawSQL,
+    RebuildIndex,
+    RefreshView,
+    SetDefault,
+    SetLockTimeout,
     SetNotNull,
     Step,
+    Vacuum,
     ValidateConstraint,
+    ValidateDomainConstraint,
 )
+from alembic_safe.fix.quoting import ident, literal
+from alembic_safe.fix.quoting import relation as quoted
 
 NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
                 min_size=1, max_size=12) | st.sampled_from(
-    ['Ta"ble', "back\\slash", "Mixed", "select", "a b", "it's", "per%cent"])
+    ['Ta"ble', "back\\slash", "Mixed", "select", "a b", "it's", "per%cent", "co:lon",
+     "back\\:colon", "do.t"])
 SCHEMAS = st.none() | NAMES
 
 
@@ -93,6 +110,41 @@ def test_constraint_steps_render_the_same_sql_both_ways(
         text = sql.statement(step)
         assert len(_parses(text)) == 1
         assert _same_sql(_offline(ops.call(step)), text), ops.call(step)
+
+
+@settings(max_examples=60, deadline=None)
+@given(NAMES, SCHEMAS, NAMES, NAMES, NAMES)
+def test_the_other_steps_render_the_same_sql_both_ways(
+        table: str, schema: str | None, name: str, column: str, value: str) -> None:
+    relation = Relation(table, schema)
+    expression = f"{ident(column)} IS NOT NULL AND {ident(column)}::text <> {literal(value)}"
+    steps: list[Step] = [
+        AddConstraint(relation, name, ConstraintType.CHECK, expression=expression,
+                      not_valid=True),
+        BuildIndex(relation, name, (column,), where=expression),
+        AddColumn(relation, column, "numeric(12, 2)"),
+        SetDefault(relation, column, f"nextval({literal(name)}::regclass)"),
+        CreateSequence(Relation(name, schema), relation, column),
+        AddEnumValue(Relation(name, schema), value),
+        AddEnumValue(Relation(name, schema), value, before=column),
+        RefreshView(relation),
+        DetachPartition(relation, Relation(name, schema)),
+        AddDomainConstraint(Relation(name, schema), column, f"VALUE <> {literal(value)}",
+                            not_valid=True),
+        ValidateDomainConstraint(Relation(name, schema), column),
+        Vacuum(relation),
+        SetLockTimeout(),
+        CreateView(Relation(name, schema), relation),
+        RebuildIndex(Relation(name, schema)),
+        RebuildIndex(relation, "TABLE"),
+        RawSQL(f"ALTER TABLE {quoted(relation)} RENAME TO {ident(name)}"),
+    ]
+    for step in steps:
+        text = sql.statement(step)
+        assert len(_parses(text)) == 1, text
+        code = ops.call(step)
+        ast.parse(code)
+        assert _same_sql(_offline(code), text), code
 
 
 @given(NAMES, SCHEMAS, st.lists(NAMES, min_size=1, max_size=3, unique=True),

@@ -95,6 +95,22 @@ def test_migration_optout_declaration(lint: Lint, write: Write) -> None:
         "AS101", 9, "users has 12 rows", "migration")
 
 
+def test_allow_block_covers_the_ops_inside_it(lint: Lint, write: Write) -> None:
+    write("m.py", migration("""
+        import alembic_safe
+
+        op.execute("SET lock_timeout = '3s'")
+        with alembic_safe.allow("rename-column", reason="renamed in the model"):
+            op.alter_column("users", "email", new_column_name="email_address")
+        op.alter_column("users", "name", new_column_name="full_name")
+    """))
+    run = lint("m.py", "--format", "json")
+    assert (run.code, errors(run)) == (1, [("AS506", 13)])
+    (allowed,) = run.json()["allowed"]
+    assert (allowed["rule"], allowed["line"], allowed["reason"], allowed["source"]) == (
+        "AS506", 12, "renamed in the model", "allow()")
+
+
 def test_migration_optout_without_reason(lint: Lint, write: Write) -> None:
     write("m.py", migration(TIMEOUT + 'op.create_index("ix", "users", ["email"])',
                             header='alembic_safe_allow = {"AS101": ""}'))

@@ -22,9 +22,18 @@ def test_text_format_shape_and_exit_1(lint: Lint, write: Write) -> None:
     assert lines[0] == ("m.sql:2:1: AS101 create-index-not-concurrent CREATE INDEX ix_users_email"
                         " on users takes a SHARE lock that blocks all writes to the table until "
                         "the build ends")
-    assert lines[1].startswith("  help: Build it concurrently, outside a transaction: "
-                               "`CREATE INDEX CONCURRENTLY ix_users_email ON users (email)`")
-    assert lines[2].startswith("        with op.get_context().autocommit_block():")
+    assert lines[1] == "  statement: CREATE INDEX ix_users_email ON users (email)"
+    assert lines[2].startswith("  help: ")
+    sql_at, op_at = lines.index("    SQL:"), lines.index("    Alembic:")
+    assert lines[sql_at + 1:op_at] == [
+        "      -- outside a transaction block (after COMMIT; in Alembic: autocommit_block())",
+        "      CREATE INDEX CONCURRENTLY ix_users_email ON users (email);"]
+    assert lines[op_at + 1:op_at + 3] == [
+        "      with op.get_context().autocommit_block():",
+        '          op.create_index("ix_users_email", "users", ["email"], '
+        "postgresql_concurrently=True)"]
+    assert lines[op_at + 3] == ("  opt out: -- alembic-safe: allow AS101 because <why it is safe "
+                                "here>  (a comment on the statement)")
     assert lines[-1] == "1 errors, 0 warnings in 1 files (2 statements)"
     assert run.err == ""
 
@@ -65,9 +74,11 @@ def test_github_format_escapes(lint: Lint, write: Write) -> None:
     first = run.out.splitlines()[0]
     assert first.startswith("::error file=m.sql,line=2,col=1,title=AS101 "
                             "create-index-not-concurrent::CREATE INDEX ix_users_email on users")
-    # the multi-line help is one annotation: newlines escaped as %0A
-    assert "%0Ahelp: Build it concurrently" in first
-    assert "%0Awith op.get_context().autocommit_block():%0A" in first
+    # the compact form is one annotation, newlines escaped as %0A: the safe way in words,
+    # then as SQL (the file is SQL)
+    assert "%0Ahelp: Build the index concurrently, outside a transaction" in first
+    assert first.endswith("%0ACREATE INDEX CONCURRENTLY ix_users_email ON users (email);")
+    assert "op.create_index" not in first
     assert run.code == 1
 
 

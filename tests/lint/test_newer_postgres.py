@@ -108,9 +108,13 @@ def test_set_not_null_advice_follows_the_target(lint: Lint, write: Write) -> Non
     write("m.sql", TIMEOUT + "ALTER TABLE claims ALTER COLUMN region SET NOT NULL;")
     on_18 = lint("m.sql", "--format", "json", "--pg-version", "18").json()["findings"][0]
     on_17 = lint("m.sql", "--format", "json", "--pg-version", "17").json()["findings"][0]
-    assert on_18["help"].startswith("`ALTER TABLE claims ADD CONSTRAINT claims_region_not_null "
-                                    "NOT NULL region NOT VALID` (no scan)")
+    assert [s["sql"] for s in on_18["fix"]["steps"]][::2] == [
+        "ALTER TABLE claims ADD CONSTRAINT claims_region_not_null NOT NULL region NOT VALID",
+        "ALTER TABLE claims VALIDATE CONSTRAINT claims_region_not_null"]
+    assert "ALTER TABLE claims ADD CONSTRAINT claims_region_not_null NOT NULL region NOT VALID;" \
+        in on_18["help"]
     assert "CHECK (region IS NOT NULL) NOT VALID" in on_17["help"]
+    assert "ALTER COLUMN region SET NOT NULL" in on_17["fix"]["sql"]
 
 
 @pytest.mark.filterwarnings("ignore:Computed column claims.total is being created as 'STORED'")

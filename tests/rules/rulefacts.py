@@ -15,7 +15,7 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
-from alembic_safe.rules.base import Finding, OptOut
+from alembic_safe.findings import Finding, OptOut
 
 #: every rule of the catalog, style included (the default selection leaves style out)
 EVERY_RULE = Settings(select=("ALL",))

@@ -19,8 +19,8 @@ from alembic_safe.analysis.facts import (
 from alembic_safe.checking import Checker, has_errors
 from alembic_safe.config import Settings
 from alembic_safe.errors import ConfigError, UsageError
+from alembic_safe.findings import Finding, OptOut, Severity
 from alembic_safe.optouts import migration_optouts, parse_comment
-from alembic_safe.rules.base import Finding, OptOut, Severity
 
 
 def index(*comments: str) -> StatementFacts:

@@ -31,10 +31,11 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
+from alembic_safe.findings import Severity
 from alembic_safe.optouts import parse_comment
 from alembic_safe.rules import all_rules, find_rule
 from alembic_safe.rules.base import Rule
-from alembic_safe.rules.policy import POLICY, Category, Severity, default_severity, on_by_default
+from alembic_safe.rules.policy import POLICY, Category, default_severity, on_by_default
 from alembic_safe.rules.selection import default_selection
 
 #: the PostgreSQL version each rule's examples are written for (default 15)

@@ -8,7 +8,7 @@ from alembic_safe.analysis import analyze
 from alembic_safe.analysis.facts import AnalysisContext
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
-from alembic_safe.rules.base import Finding
+from alembic_safe.findings import Finding
 
 
 def lint(sql: str, **context: object) -> list[Finding]:

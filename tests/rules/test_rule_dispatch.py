@@ -28,8 +28,9 @@ from alembic_safe.analysis.facts import (
     StatementFacts,
 )
 from alembic_safe.checking import Checker
+from alembic_safe.findings import Finding
 from alembic_safe.rules import all_rules
-from alembic_safe.rules.base import Finding, Rule, RuleContext
+from alembic_safe.rules.base import Rule, RuleContext
 
 DECLARING = [r for r in all_rules() if r.on]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alembic_safe.rules import all_rules, find_rule
 from alembic_safe.rules.docs import render_rules_markdown
+from alembic_safe.rules.examples import safe_example
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,8 @@ def test_page_documents_every_rule() -> None:
     for rule in all_rules():
         assert f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) |" in page
         assert f"### {rule.code} {rule.name}" in page
-        assert rule.sql_example[1].splitlines()[0] in page
+        assert safe_example(rule).sql.splitlines()[0] in page
+        assert safe_example(rule).op.splitlines()[0] in page
 
 
 def test_catalog_is_sorted_and_unique() -> None:

@@ -12,8 +12,8 @@ import alembic_safe.analysis as analysis
 from alembic_safe.analysis.facts import AnalysisContext, CatalogFacts, ColumnInfo
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings
+from alembic_safe.findings import Finding
 from alembic_safe.rules import all_rules
-from alembic_safe.rules.base import Finding
 
 analyze = getattr(analysis, "analyze", None)
 pytestmark = pytest.mark.skipif(analyze is None, reason="alembic_safe.analysis.analyze not built")
@@ -144,4 +144,4 @@ def test_checker_never_raises(parts: list[str], noise: str, in_transaction: bool
                               pg_version: int) -> None:
     sql = "\n".join(parts) + "\n-- alembic-safe: " + noise + "\n" + noise
     findings = lint(sql, in_transaction=in_transaction, pg_version=pg_version)
-    assert all(f.message and f.help and f.line >= 1 for f in findings)
+    assert all(f.message and f.advice and f.line >= 1 for f in findings)

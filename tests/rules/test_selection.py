@@ -14,8 +14,8 @@ from alembic_safe.analysis.facts import AnalysisContext
 from alembic_safe.checking import Checker
 from alembic_safe.config import Settings, merge
 from alembic_safe.errors import ConfigError
+from alembic_safe.findings import Severity
 from alembic_safe.rules import all_rules
-from alembic_safe.rules.base import Severity
 from alembic_safe.rules.policy import Category
 from alembic_safe.rules.selection import ALWAYS_SELECTED, resolve, select
 

@@ -23,7 +23,7 @@ def test_protected_database_checks_downgrades_like_upgrades(project: Project) ->
     assert project.alembic("upgrade", "head").returncode == 0
     result = project.alembic("downgrade", "base")
     assert result.returncode != 0
-    for rule in ("AS506 (rename-column)", "AS502 (drop-column)", "AS501 (drop-table)"):
+    for rule in ("AS506 rename-column", "AS502 drop-column", "AS501 drop-table"):
         assert rule in result.stderr
     assert "was created by this revision's upgrade" not in result.stderr
     assert project.version() == "a1"
@@ -52,7 +52,7 @@ def test_unprotected_downgrade_still_refuses_dropping_what_was_there_before(
     assert result.returncode != 0
     # checked whole first: the refusal names the pre-existing column, before anything ran
     assert "statement: ALTER TABLE users DROP COLUMN email" in result.stderr
-    assert result.stderr.count("safe way:") == 1  # users.age was the upgrade's: allowed
+    assert result.stderr.count("\n  help: ") == 1  # users.age was the upgrade's: allowed
     assert project.scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass"
                           " AND attname = 'age'") == 1
     assert project.version() == "a1"
@@ -104,5 +104,5 @@ def test_an_upgrade_that_reads_rows_is_known_up_to_the_read(project: Project) ->
             "(it needs the database there), so dropping it is checked as on a protected "
             "database") in result.stderr
     assert "statement: ALTER TABLE users DROP COLUMN note" in result.stderr
-    assert result.stderr.count("safe way:") == 1  # users.age is known: allowed
+    assert result.stderr.count("\n  help: ") == 1  # users.age is known: allowed
     assert project.version() == "a1"

@@ -101,7 +101,7 @@ def test_what_fails_or_destroys_is_never_relaxed_on_an_empty_table(audit: Projec
     assert "has no rows" not in refused.stderr
     audit.migration("a1", 'op.drop_table("audit")')
     dropped = audit.alembic("upgrade", "head")
-    assert dropped.returncode != 0 and "AS501 (drop-table)" in dropped.stderr
+    assert dropped.returncode != 0 and "AS501 drop-table" in dropped.stderr
     assert audit.version() is None
 
 

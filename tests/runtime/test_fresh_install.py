@@ -47,7 +47,7 @@ def test_fresh_install_still_refuses_what_postgresql_refuses(empty: Project) -> 
     result = empty.alembic("upgrade", "head")
     assert result.returncode != 0
     assert FRESH in result.stderr
-    assert re.findall(r"^  (AS\d{3}) \(", result.stderr, flags=re.MULTILINE) == [
+    assert re.findall(r"^\S+:\d+: (AS\d{3}) ", result.stderr, flags=re.MULTILINE) == [
         "AS103", "AS001"]
     assert "Traceback" not in result.stderr
     assert empty.version() == "a1"
@@ -74,7 +74,7 @@ def test_a_user_table_anywhere_means_not_fresh(empty: Project) -> None:
     result = empty.alembic("upgrade", "head")
     assert FRESH not in result.stderr
     assert result.returncode != 0
-    assert "AS501 (drop-table)" in result.stderr  # data loss is never relaxed on empty tables
+    assert "AS501 drop-table" in result.stderr  # data loss is never relaxed on empty tables
     assert empty.version() == "a1"
 
 
@@ -85,7 +85,7 @@ def test_an_applied_revision_means_not_fresh(empty: Project) -> None:
     empty.migration("c3", "op.drop_table('users')", down="b2")
     result = empty.alembic("upgrade", "head")
     assert FRESH not in result.stderr
-    assert result.returncode != 0 and "AS501 (drop-table)" in result.stderr
+    assert result.returncode != 0 and "AS501 drop-table" in result.stderr
     assert empty.version() == "b2"
 
 
@@ -106,5 +106,5 @@ def test_an_error_only_the_online_run_meets_is_listed_too(empty: Project) -> Non
     """, down="a1", header="from alembic import context")
     result = empty.alembic("upgrade", "head")
     assert result.returncode != 0
-    assert re.findall(r"^  (AS\d{3}) \(", result.stderr, flags=re.MULTILINE) == ["AS103"]
+    assert re.findall(r"^\S+:\d+: (AS\d{3}) ", result.stderr, flags=re.MULTILINE) == ["AS103"]
     assert empty.version() == "a1"

@@ -60,7 +60,7 @@ def test_replays_from_an_empty_database(app: tuple[Project, list[str]]) -> None:
 def refused_rules(stderr: str) -> list[str]:
     """The rules of the refusal report, in order ("AS101 create-index-not-concurrent")."""
     return [f"{code} {name}" for code, name in re.findall(
-        r"^  (AS\d{3}) \(([a-z-]+)\): ", stderr, flags=re.MULTILINE)]
+        r"^\S+:\d+: (AS\d{3}) ([a-z-]+) ", stderr, flags=re.MULTILINE)]
 
 
 def test_lagging_populated_database_is_refused_with_every_finding(

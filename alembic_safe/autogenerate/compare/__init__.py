@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from alembic_safe.autogenerate.compare import enums, safe_forms
+from alembic_safe.autogenerate.compare import enums, renames, safe_forms
 
 #: the comparator modules, in registration order
-COMPARATORS: tuple[ModuleType, ...] = (enums, safe_forms)
+COMPARATORS: tuple[ModuleType, ...] = (renames, enums, safe_forms)

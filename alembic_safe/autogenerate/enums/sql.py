@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from alembic_safe.analysis.facts import Relation
+from alembic_safe.fix.model import AddEnumValue
 from alembic_safe.fix.quoting import ident, literal, relation
+from alembic_safe.fix.sql import statement
 
 
 def type_name(name: str, schema: str | None, *, array: bool = False) -> str:
@@ -26,10 +28,9 @@ def drop_type(name: str, schema: str | None) -> str:
 
 def add_value(name: str, value: str, schema: str | None, *, before: str | None = None,
               after: str | None = None) -> str:
-    """``ADD VALUE IF NOT EXISTS``: a second run after a failure passes over it."""
-    where = f" BEFORE {literal(before)}" if before is not None else \
-        f" AFTER {literal(after)}" if after is not None else ""
-    return f"ALTER TYPE {type_name(name, schema)} ADD VALUE IF NOT EXISTS {literal(value)}{where}"
+    """``ADD VALUE IF NOT EXISTS``: a second run after a failure passes over it (the SQL of
+    the fix step, :class:`~alembic_safe.fix.model.AddEnumValue`)."""
+    return statement(AddEnumValue(Relation(name, schema), value, before=before, after=after))
 
 
 def rename_value(name: str, old: str, new: str, schema: str | None) -> str:
