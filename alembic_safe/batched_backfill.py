@@ -20,12 +20,13 @@ from typing import Any
 
 import pglast
 from pglast.stream import RawStream
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.exc import DBAPIError
 
 from alembic_safe.errors import AlembicSafeError
+from alembic_safe.runtime.driver import driver_for, for_paramstyle, supported
 
 PROGRESS_TABLE = "alembic_safe_backfill_progress"
 
@@ -148,6 +149,10 @@ def _connect(target: Connection | Engine | str) -> Iterator[Connection]:
     if isinstance(target, Connection):
         yield target
         return
+    if isinstance(target, str) and make_url(target).get_dialect().is_async:
+        raise BackfillError(
+            f"backfill: {make_url(target).drivername} is an async driver: pass the connection "
+            "of connection.run_sync (in a migration: op.get_bind()) or a psycopg URL")
     engine = create_engine(target) if isinstance(target, str) else target
     try:
         with engine.connect() as connection:
@@ -158,8 +163,7 @@ def _connect(target: Connection | Engine | str) -> Iterator[Connection]:
 
 
 def _autocommit(connection: Connection) -> bool:
-    driver = connection.connection.driver_connection
-    return bool(getattr(driver, "autocommit", False))
+    return driver_for(connection).autocommit
 
 
 def _batch_scope(connection: Connection, autocommit: bool) -> Any:
@@ -168,7 +172,9 @@ def _batch_scope(connection: Connection, autocommit: bool) -> Any:
 
 
 def _run(connection: Connection, sql: str, **params: Any) -> list[Any]:
-    result = connection.exec_driver_sql(sql, params)
+    # written for psycopg's pyformat; asyncpg gets $n placeholders
+    result = connection.exec_driver_sql(
+        *for_paramstyle(connection.dialect.paramstyle, sql, params))
     return list(result.fetchall()) if result.returns_rows else []
 
 
@@ -200,14 +206,14 @@ def _key_column(connection: Connection, table: str, key_name: str) -> str:
 
 def _batch_sql(plan: _Plan, first: bool) -> tuple[str, str, str]:
     """(upper-bound query, batch UPDATE, UPDATE + progress statement) for a batch."""
-    after = "" if first else f"{plan.key} > CAST(%(last)s AS {plan.key_type})"
+    after = "" if first else f"{plan.key} > CAST(%(last)s::text AS {plan.key_type})"
     keys = f"SELECT {plan.key} FROM {plan.table}" + (f" WHERE {after}" if after else "")
     upper = (
         f"SELECT coalesce(({keys} ORDER BY {plan.key} OFFSET %(offset)s LIMIT 1), "
         f"({keys} ORDER BY {plan.key} DESC LIMIT 1))::text"
     )
     conditions = [after] if after else []
-    conditions.append(f"{plan.key} <= CAST(%(upper)s AS {plan.key_type})")
+    conditions.append(f"{plan.key} <= CAST(%(upper)s::text AS {plan.key_type})")
     if plan.condition is not None:
         conditions.append(f"({plan.condition})")
     update = f"{plan.update} WHERE {' AND '.join(conditions)}"
@@ -299,8 +305,9 @@ def backfill(
     condition = where_expression(where).replace("%", "%%") if where is not None else None
     started = time.monotonic()
     with _connect(target) as connection:
-        if connection.dialect.name != "postgresql" or connection.dialect.paramstyle != "pyformat":
-            raise BackfillError("backfill: needs a PostgreSQL connection through psycopg")
+        if not supported(connection.dialect):
+            raise BackfillError("backfill: needs a PostgreSQL connection through psycopg, "
+                                "psycopg2 or asyncpg")
         autocommit = _autocommit(connection)
         if not autocommit and connection.in_transaction():
             raise BackfillError(IN_TRANSACTION)

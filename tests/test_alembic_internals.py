@@ -41,8 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 WATCHED = ("runtime", "capture")
 #: what those packages touch that is not Alembic's: SQLAlchemy's dialect, the interpreter
 NOT_ALEMBIC = {"_getframe", "server_version_info", "supports_virtual_generated_columns"}
-#: objects of alembic-safe's own that those packages set attributes on
-OWN_OBJECTS = {"self", "guard"}
+#: objects of alembic-safe's own that those packages set attributes on (``running``: the
+#: guard's record of a statement, runtime/online.py; ``watched``: the lock watch's record of
+#: a wait, runtime/lock_watch.py)
+OWN_OBJECTS = {"self", "guard", "running", "watched"}
 
 
 def _steps(heads: Any, context: Any) -> Iterator[Any]:

@@ -16,11 +16,12 @@ from typing import Any
 from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis.facts import AddConstraint, CatalogFacts, ColumnInfo, Relation
 from alembic_safe.fix import quoting
+from alembic_safe.runtime.driver import DriverConnection
 
 # One relation: the key is split into (schema, name) candidates, '' as the schema of a bare
 # name (resolved through search_path); to_regclass never raises for a missing relation.
 _RELATION = """
-SELECT n.nspname, c.relname, c.relkind, c.reltuples::bigint,
+SELECT n.nspname, c.relname, c.relkind::text, c.reltuples::bigint,
        cols.names, cols.types, cols.not_null, checks.definitions
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL (
@@ -84,9 +85,10 @@ def _candidates(key: str) -> tuple[list[str], list[str]]:
 
 
 class LiveCatalog:
-    """Relations read on first use through ``connection`` (a DB-API connection) and kept."""
+    """Relations read on first use through ``connection`` (the migration's, with the
+    driver layer: no SQLAlchemy events, inside the migration's transaction) and kept."""
 
-    def __init__(self, connection: Any, checks: NotNullChecks) -> None:
+    def __init__(self, connection: DriverConnection, checks: NotNullChecks) -> None:
         self._connection = connection
         self._checks = checks
         self._read: dict[str, RelationFacts | None] = {}
@@ -98,11 +100,13 @@ class LiveCatalog:
             self._read[key] = self._query(key)
         return self._read[key]
 
+    def forget(self, key: str) -> None:
+        """Read ``key`` again next time (a failed statement may have left it changed)."""
+        self._read.pop(key, None)
+
     def _query(self, key: str) -> RelationFacts | None:
         schemas, names = _candidates(key)
-        with self._connection.cursor() as cursor:
-            cursor.execute(_RELATION, (schemas, names))
-            rows = cursor.fetchall()
+        rows = self._connection.query(_RELATION, (schemas, names))
         for schema, name, kind, tuples, columns, types, not_null, definitions in rows:
             if "." in key and f"{schema}.{name}" != key:
                 continue
@@ -130,11 +134,10 @@ class LiveCatalog:
                 self._empty[key] = None
             else:
                 table = quoting.relation(Relation(relation.name, relation.schema))
-                with self._connection.cursor() as cursor:
-                    cursor.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
-                    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
-                    row = cursor.fetchone()
-                self._empty[key] = bool(row and row[0])
+                self._connection.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
+                rows = self._connection.query(f"SELECT NOT EXISTS (SELECT 1 FROM {table})",
+                                              None)  # sent as it is: a % in a name stays
+                self._empty[key] = bool(rows and rows[0][0])
         return self._empty[key]
 
     def row_count(self, key: str) -> int | None:
@@ -198,10 +201,9 @@ class _Existing(Container[str]):
         return isinstance(key, str) and "." in key and self._live.relation(key) is not None
 
 
-def invalid_index_exists(cursor: Any, name: str) -> bool:
+def invalid_index_exists(connection: DriverConnection, name: str) -> bool:
     """Whether an index called ``name`` (visible on the search_path) is INVALID."""
-    cursor.execute(
+    rows = connection.query(
         "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE c.oid = to_regclass(%s)", (name,))
-    row = cursor.fetchone()
-    return bool(row and row[0])
+    return bool(rows and rows[0][0])

@@ -47,6 +47,7 @@ from alembic_safe.analysis.facts import (
 )
 from alembic_safe.analysis.names import qualified_key
 from alembic_safe.runtime import rerun_catalog as catalog
+from alembic_safe.runtime.driver import DriverConnection
 from alembic_safe.runtime.guard import Guard, Refused, say
 from alembic_safe.runtime.rerun_lookahead import Lookahead
 
@@ -79,7 +80,7 @@ class _Statement:
 
     facts: StatementFacts
     sql: str  # the statement as the server receives it
-    dbapi: Any  # the migration's DB-API connection
+    connection: DriverConnection  # the migration's DB-API connection
     in_transaction: bool
     schema: str  # first schema of search_path, for unqualified names
 
@@ -95,7 +96,8 @@ class Reruns:
         self._lookahead: Lookahead | None = None
 
     def prepare(self, conn: Connection, context: Any, facts: list[StatementFacts],
-                dbapi: Any, in_transaction: bool, parameters: Any, schema: str) -> None:
+                connection: DriverConnection, in_transaction: bool, parameters: Any,
+                schema: str) -> None:
         """Decide, for each statement of one execution, whether it runs; say what is
         skipped and keep it for :func:`install`'s ``do_execute`` listener. Raises
         :class:`Refused` when an object exists and differs."""
@@ -108,7 +110,7 @@ class Reruns:
             self._lookahead = Lookahead(migration.script, migration.analyzer.context)
         doubled = _percents_doubled(context, parameters)
         notes = [self._skipped(_Statement(
-            stmt, stmt.sql.replace("%%", "%") if doubled else stmt.sql, dbapi,
+            stmt, stmt.sql.replace("%%", "%") if doubled else stmt.sql, connection,
             in_transaction, schema)) for stmt in facts]
         if not any(notes):
             return
@@ -161,7 +163,7 @@ class Reruns:
         if wanted is None:
             return None
         name = action.index
-        found = catalog.index_name(stmt.dbapi, action.table, name, constraints=wanted.unique)
+        found = catalog.index_name(stmt.connection, action.table, name, constraints=wanted.unique)
         if found is None:  # no such table: PostgreSQL says so
             return None
         if found.kind is None:
@@ -200,7 +202,7 @@ class Reruns:
             return True, ""
         probe = probe_index(wanted, catalog.SCRATCH, f"{catalog.SCRATCH}_index")
         try:
-            printed = catalog.normalised(stmt.dbapi, stmt.in_transaction, table_oid, probe,
+            printed = catalog.normalised(stmt.connection, stmt.in_transaction, table_oid, probe,
                                          catalog.DESCRIBE_INDEX)
         except Exception as exc:  # the driver's error: the definitions cannot be compared
             return False, f" (PostgreSQL could not compare them: {_one_line(str(exc), 200)})"
@@ -232,7 +234,7 @@ class Reruns:
     def _constraint(self, action: AddConstraint, stmt: _Statement) -> _Present | None:
         assert action.table is not None and action.constraint.name is not None
         name = action.constraint.name
-        found = catalog.constraint(stmt.dbapi, action.table, name)
+        found = catalog.constraint(stmt.connection, action.table, name)
         if found is None:
             return None
         table_oid, existing = found
@@ -267,7 +269,7 @@ class Reruns:
                          stmt: _Statement) -> tuple[bool, str]:
         if wanted.kind is ConstraintKind.FOREIGN_KEY:
             # the referenced table by identity; its primary key when no column is named
-            target = (catalog.primary_key(stmt.dbapi, wanted.references)
+            target = (catalog.primary_key(stmt.connection, wanted.references)
                       if wanted.references is not None else None)
             return (wanted.shape == have.shape and target is not None
                     and target[0] == existing.referenced_oid
@@ -279,7 +281,7 @@ class Reruns:
             return True, ""
         probe = probe_constraint(wanted, catalog.SCRATCH, f"{catalog.SCRATCH}_constraint")
         try:
-            printed = catalog.normalised(stmt.dbapi, stmt.in_transaction, table_oid, probe,
+            printed = catalog.normalised(stmt.connection, stmt.in_transaction, table_oid, probe,
                                          catalog.DESCRIBE_CONSTRAINT)
         except Exception as exc:  # the driver's error: the definitions cannot be compared
             return False, f" (PostgreSQL could not compare them: {_one_line(str(exc), 200)})"
@@ -304,7 +306,7 @@ class Reruns:
                                 "change the migration, then run it again")
         if existing.index == index:
             return _Present(on, f"identical, on index {index}")
-        if catalog.sibling_kind(stmt.dbapi, table_oid, index) is not None:
+        if catalog.sibling_kind(stmt.connection, table_oid, index) is not None:
             raise self._refused(stmt.facts, f"{on} already exists, and so does index {index}"
                                 f" (USING INDEX would have renamed {index} to {name}). "
                                 f"Nothing was dropped: if {name} is what you want, drop the "
@@ -323,7 +325,7 @@ class Reruns:
     def _enum_value(self, action: AlterEnum, stmt: _Statement) -> _Present | None:
         assert action.table is not None
         added = enum_addition(stmt.sql)
-        labels = catalog.enum_labels(stmt.dbapi, action.table)
+        labels = catalog.enum_labels(stmt.connection, action.table)
         if added is None or labels is None or added.value not in labels:
             return None
         value = f"enum value '{added.value}' of {action.table}"

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from alembic_safe.analysis.facts import Relation
+from alembic_safe.runtime.driver import DriverConnection
 
 SCRATCH = "alembic_safe_probe"  # the temporary table, and the probed object's name
 _DEFAULT_TABLESPACE = ("(SELECT t.spcname FROM pg_tablespace t JOIN pg_database d "
                        "ON d.dattablespace = t.oid WHERE d.datname = current_database())")
 
 _INDEX = f"""
-SELECT t.oid, r.relkind, i.indisvalid, i.indrelid = t.oid,
+SELECT t.oid, r.relkind::text, i.indisvalid, i.indrelid = t.oid,
        CASE WHEN r.relkind IN ('i', 'I') THEN pg_get_indexdef(r.oid) END,
        coalesce(s.spcname, {_DEFAULT_TABLESPACE}),
        CASE WHEN %s THEN ARRAY(
@@ -56,7 +57,7 @@ SELECT c.oid, ARRAY(
 FROM pg_class c WHERE c.oid = to_regclass(%s)
 """
 _SIBLING = """
-SELECT r.relkind FROM pg_class t JOIN pg_class r
+SELECT r.relkind::text FROM pg_class t JOIN pg_class r
   ON r.relnamespace = t.relnamespace AND r.relname = %s
 WHERE t.oid = %s
 """
@@ -67,18 +68,13 @@ FROM (SELECT to_regtype(%s) AS oid) AS t WHERE t.oid IS NOT NULL
 """
 
 
-def rows(connection: Any, query: str,
+def rows(connection: DriverConnection, query: str,
          parameters: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-    """Run ``query`` on the DB-API ``connection``; its rows (none for a command).
+    """Run ``query`` on the migration's DB-API connection; its rows (none for a command).
 
     The one place re-run checks talk to the database. Without ``parameters`` the query is
     sent as it is (a ``%`` in it is not a placeholder)."""
-    with connection.cursor() as cursor:
-        if parameters is None:
-            cursor.execute(query)
-        else:
-            cursor.execute(query, parameters)
-        return list(cursor.fetchall()) if cursor.description is not None else []
+    return connection.query(query, parameters)
 
 
 def quoted(relation: Relation) -> str:
@@ -104,7 +100,7 @@ class NameInSchema:
     constraint_indexes: tuple[tuple[str, str], ...]
 
 
-def index_name(connection: Any, table: Relation, name: str,
+def index_name(connection: DriverConnection, table: Relation, name: str,
                constraints: bool) -> NameInSchema | None:
     """What holds ``name`` in ``table``'s schema; None when the table does not exist."""
     found = rows(connection, _INDEX, (constraints, constraints, name, quoted(table)))
@@ -126,7 +122,7 @@ class ExistingConstraint:
     referenced_columns: tuple[str, ...]
 
 
-def constraint(connection: Any, table: Relation,
+def constraint(connection: DriverConnection, table: Relation,
                name: str) -> tuple[int, ExistingConstraint | None] | None:
     """The table's oid and its constraint ``name`` (None when it has none); None when the
     table does not exist."""
@@ -141,25 +137,26 @@ def constraint(connection: Any, table: Relation,
                                         tuple(columns or ()))
 
 
-def primary_key(connection: Any, table: Relation) -> tuple[int, tuple[str, ...]] | None:
+def primary_key(connection: DriverConnection,
+                table: Relation) -> tuple[int, tuple[str, ...]] | None:
     """A referenced table's oid and primary key columns; None when it does not exist."""
     found = rows(connection, _PRIMARY_KEY, (quoted(table),))
     return (int(found[0][0]), tuple(found[0][1] or ())) if found else None
 
 
-def sibling_kind(connection: Any, table_oid: int, name: str) -> str | None:
+def sibling_kind(connection: DriverConnection, table_oid: int, name: str) -> str | None:
     """The relkind of the relation called ``name`` in the table's schema, if any."""
     found = rows(connection, _SIBLING, (name, table_oid))
     return str(found[0][0]) if found else None
 
 
-def enum_labels(connection: Any, enum: Relation) -> list[str] | None:
+def enum_labels(connection: DriverConnection, enum: Relation) -> list[str] | None:
     """The enum's labels in sort order; None when there is no such type."""
     found = rows(connection, _ENUM, (quoted(enum),))
     return list(found[0][0] or ()) if found else None
 
 
-def normalised(connection: Any, in_transaction: bool, table_oid: int, statement: str,
+def normalised(connection: DriverConnection, in_transaction: bool, table_oid: int, statement: str,
                describe: str) -> str:
     """What PostgreSQL prints (``describe``, a query of one value) after running
     ``statement`` on :data:`SCRATCH`, an empty temporary copy of the table.

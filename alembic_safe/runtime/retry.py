@@ -18,22 +18,29 @@ from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 
+from alembic_safe.runtime.driver import driver_for
 from alembic_safe.runtime.guard import Guard, Refused, say
 
 
 class LockTimeout(Refused):
-    """A statement gave up waiting for a lock (SQLSTATE 55P03)."""
+    """A statement gave up waiting for a lock (SQLSTATE 55P03); ``detail`` names the table
+    and who held the lock, as far as the guard saw it."""
+
+    def __init__(self, message: str, *, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
-def _pause(guard: Guard, attempt: int, what: str) -> None:
+def _pause(guard: Guard, attempt: int, what: str, exc: LockTimeout) -> None:
     delay = guard.settings.lock_retry_backoff_ms * attempt / 1000
     say(f"lock_timeout ({guard.settings.lock_timeout}) reached, attempt {attempt} of "
-        f"{guard.settings.lock_retries + 1}: retrying {what} in {delay:g} s")
+        f"{guard.settings.lock_retries + 1}: retrying {what} in {delay:g} s; on {exc.detail}")
     time.sleep(delay)
 
 
 def _give_up(exc: LockTimeout, attempts: int) -> LockTimeout:
-    return LockTimeout(f"{exc} (gave up after {attempts} attempts)")
+    return LockTimeout(f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})",
+                       detail=exc.detail)
 
 
 def _refusal_behind(exc: BaseException) -> Refused | None:
@@ -68,7 +75,7 @@ def _retrying_migration(guard: Guard, context: MigrationContext,
                 savepoint.rollback()
                 if attempt > guard.settings.lock_retries:
                     raise _give_up(exc, attempt) from None
-                _pause(guard, attempt, "the migration's transaction")
+                _pause(guard, attempt, "the migration's transaction", exc)
                 guard.current = None  # a fresh analysis of the new attempt
                 attempt += 1
                 continue
@@ -105,12 +112,11 @@ def install(guard: Guard, context: MigrationContext) -> None:
             try:
                 return execute(construct, *args, **kw)
             except LockTimeout as exc:
-                dbapi = impl.connection.connection.dbapi_connection if impl.connection else None
-                if dbapi is None or not dbapi.autocommit:
+                if impl.connection is None or not driver_for(impl.connection).autocommit:
                     raise
                 if attempt > guard.settings.lock_retries:
                     raise _give_up(exc, attempt) from None
-                _pause(guard, attempt, "the statement (autocommit block)")
+                _pause(guard, attempt, "the statement (autocommit block)", exc)
                 attempt += 1
 
     impl._exec = exec_retrying  # type: ignore[method-assign]

@@ -33,6 +33,7 @@ from alembic_safe.errors import AlembicSafeError
 from alembic_safe.findings import Finding
 from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks
 from alembic_safe.runtime.created import CreatedObjects
+from alembic_safe.runtime.driver import driver_for, sqlstate
 from alembic_safe.runtime.fresh import ANNOUNCEMENT, is_fresh_install
 from alembic_safe.runtime.guard import Guard, Step, errors_of, say
 from alembic_safe.runtime.retry import LockTimeout
@@ -58,7 +59,7 @@ class Target:
         checks = NotNullChecks()
 
         def catalog() -> LiveCatalog:
-            return LiveCatalog(connection.connection.dbapi_connection, checks)
+            return LiveCatalog(driver_for(connection), checks)
 
         return cls(int(info[0]) if info else guard.settings.pg_version,
                    context.dialect.default_schema_name or "public", catalog)
@@ -167,13 +168,13 @@ def _errors_ahead(guard: Guard, target: Target, script: Script, direction: str
     try:
         findings = guard.preview(state, rendered)
     except Exception as exc:
-        code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
-        if code != LOCK_NOT_AVAILABLE:
+        if sqlstate(exc) != LOCK_NOT_AVAILABLE:
             raise
         raise LockTimeout(
             f"alembic-safe: lock_timeout ({guard.settings.lock_timeout}) reached in revision "
             f"{script.revision} while reading one of its tables: another session holds an "
-            "ACCESS EXCLUSIVE lock on it; run the migration again when the table is quiet"
+            "ACCESS EXCLUSIVE lock on it; run the migration again when the table is quiet",
+            detail="one of its tables, read to check the revision ahead",
         ) from None
     return errors_of(findings), stopped
 

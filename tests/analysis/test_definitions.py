@@ -25,6 +25,7 @@ from alembic_safe.analysis.definitions import (
 )
 from alembic_safe.analysis.facts import ConstraintKind, Relation
 from alembic_safe.runtime import rerun_catalog as catalog
+from alembic_safe.runtime.driver import DriverConnection, driver_for
 
 SETUP = """
 CREATE SCHEMA billing;
@@ -118,16 +119,16 @@ OTHER_CONSTRAINT = [
 
 
 @pytest.fixture
-def dbapi(pg_engine: Engine) -> Iterator[Any]:
-    """A DB-API connection on a database with SETUP, in a transaction rolled back after."""
-    raw = pg_engine.raw_connection()
-    try:
-        with raw.cursor() as cursor:
-            cursor.execute(SETUP)
-        yield raw.dbapi_connection
-    finally:
-        raw.rollback()
-        raw.close()
+def dbapi(pg_engine: Engine) -> Iterator[DriverConnection]:
+    """The migration's DB-API connection as the guard sees it (the driver layer), on a
+    database with SETUP, in a transaction rolled back after."""
+    with pg_engine.connect() as connection:
+        driver = driver_for(connection)
+        try:
+            driver.execute(SETUP)
+            yield driver
+        finally:
+            driver.dbapi.rollback()
 
 
 def one_value(dbapi: Any, query: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from alembic_safe.batched_backfill import (
     PROGRESS_TABLE,
@@ -215,3 +215,13 @@ def test_package_attribute_stays_the_function() -> None:
 
     assert alembic_safe.backfill is alembic_safe.batched_backfill.backfill
     assert callable(alembic_safe.backfill)
+
+
+def test_an_async_driver_url_is_a_clear_error(pg_url: str) -> None:
+    asyncpg_url = make_url(pg_url).set(drivername="postgresql+asyncpg", password="s3cret")
+    with pytest.raises(BackfillError) as failure:
+        backfill(asyncpg_url.render_as_string(hide_password=False), table="items",
+                 set="size = 1")
+    assert str(failure.value) == (
+        "backfill: postgresql+asyncpg is an async driver: pass the connection of "
+        "connection.run_sync (in a migration: op.get_bind()) or a psycopg URL")

@@ -12,41 +12,38 @@ from sqlalchemy import Engine
 from alembic_safe.analysis import Analyzer
 from alembic_safe.analysis.facts import AnalysisContext, ColumnInfo, Relation
 from alembic_safe.runtime.catalog import LiveCatalog, NotNullChecks
+from alembic_safe.runtime.driver import DriverConnection, driver_for
 from alembic_safe.runtime.timeouts import SessionTimeouts
 
 
 class Counting:
-    """A real connection that counts the cursors (one per catalog query) opened on it."""
+    """The driver layer on a real connection, counting the catalog queries run through it."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
-        self.connection = connection
-        self.cursors = 0
+    def __init__(self, driver: DriverConnection) -> None:
+        self.driver = driver
+        self.connection: psycopg.Connection[Any] = driver.native
+        self.queries = 0
 
-    def cursor(self) -> psycopg.Cursor[Any]:
-        self.cursors += 1
-        return self.connection.cursor()
+    def query(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        self.queries += 1
+        return self.driver.query(sql, params)
 
 
 @pytest.fixture
 def db(pg_engine: Engine) -> Iterator[Counting]:
-    raw = pg_engine.raw_connection()
-    connection = raw.driver_connection
-    assert isinstance(connection, psycopg.Connection)
-    connection.autocommit = True
-    connection.execute(
-        "CREATE SCHEMA app;"
-        "CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, name varchar(20),"
-        " nick text CONSTRAINT nick_set CHECK (nick IS NOT NULL),"
-        " CONSTRAINT pair CHECK (id > 0 OR name IS NOT NULL));"
-        "INSERT INTO users VALUES (1, 'a', 'x', 'n');"
-        "ANALYZE users;"
-        "CREATE TABLE app.accounts (code text);"
-        "ALTER TABLE app.accounts ADD CONSTRAINT code_set CHECK (code IS NOT NULL) NOT VALID;"
-        'CREATE TABLE "Odd.Name" (v int)')
-    try:
-        yield Counting(connection)
-    finally:
-        raw.close()
+    with pg_engine.connect() as connection:
+        driver = driver_for(connection.execution_options(isolation_level="AUTOCOMMIT"))
+        driver.execute(
+            "CREATE SCHEMA app;"
+            "CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, name varchar(20),"
+            " nick text CONSTRAINT nick_set CHECK (nick IS NOT NULL),"
+            " CONSTRAINT pair CHECK (id > 0 OR name IS NOT NULL));"
+            "INSERT INTO users VALUES (1, 'a', 'x', 'n');"
+            "ANALYZE users;"
+            "CREATE TABLE app.accounts (code text);"
+            "ALTER TABLE app.accounts ADD CONSTRAINT code_set CHECK (code IS NOT NULL) NOT VALID;"
+            'CREATE TABLE "Odd.Name" (v int)')
+        yield Counting(driver)
 
 
 def proven_not_null(db: Counting) -> set[str]:
@@ -81,7 +78,7 @@ def test_relation_is_read_once_with_columns_checks_and_rows(db: Counting) -> Non
     assert users.columns["name"] == ColumnInfo("character varying(20)")
     assert users.not_null_checks == proven_not_null(db)  # the two-column CHECK is not read
     assert live.relation("public.users") is users
-    assert db.cursors == 1
+    assert db.queries == 1
 
 
 def test_keys_follow_schemas_quoting_and_search_path(db: Counting) -> None:
@@ -116,11 +113,11 @@ def test_statements_on_new_relations_read_only_what_they_name(db: Counting) -> N
     analyzer = Analyzer(AnalysisContext(in_transaction=True, catalog=facts))
     analyzer.feed("SELECT 1")
     analyzer.feed("UPDATE users SET name = 'y'")
-    assert db.cursors == 0
+    assert db.queries == 0
     analyzer.feed("CREATE TABLE IF NOT EXISTS users (id int)")  # live: not a new relation
     assert not analyzer.is_new(Relation("users"))
     analyzer.feed("ALTER TABLE users ALTER COLUMN nick SET NOT NULL")
-    assert db.cursors == 1  # users was read once for both
+    assert db.queries == 1  # users was read once for both
 
 
 def test_not_null_checks_are_parsed_once_per_definition() -> None:

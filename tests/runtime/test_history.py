@@ -3,6 +3,8 @@
 From an empty database it applies (a fresh install). On a database whose tables hold rows, the
 same unsafe revision is refused with every finding in one run, also when the database lags
 several revisions behind; on one whose tables are empty it applies with a note per finding.
+Every test runs under each supported driver (psycopg 3, psycopg2, asyncpg through Alembic's
+async template and ``run_sync``), with the same outcome on each.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from histories import HERE, install
-from runtime_project import Project, make_project
+from runtime_project import DRIVERS, Project, make_project
 
 #: revision 0007's error findings on tables with rows
 REFUSED_0007 = ("AS206 set-not-null", "AS101 create-index-not-concurrent",
@@ -25,10 +27,12 @@ ROWS = ("INSERT INTO users (id, username, email, name, created_at) "
         "SELECT g, 1 + mod(g, 200), 'Post ' || g, 'text', now() FROM generate_series(1, 500) g")
 
 
-@pytest.fixture
-def app(tmp_path: Path, pg_url: str) -> tuple[Project, list[str]]:
-    """A project holding the growing_app history, on an empty database."""
-    project = make_project(tmp_path, pg_url)
+@pytest.fixture(params=DRIVERS)
+def app(request: pytest.FixtureRequest, tmp_path: Path,
+        pg_url: str) -> tuple[Project, list[str]]:
+    """A project holding the growing_app history, on an empty database, with the env.py of
+    each driver's users."""
+    project = make_project(tmp_path, pg_url, str(request.param))
     return project, install("growing_app", project.root / "migrations" / "versions")
 
 
