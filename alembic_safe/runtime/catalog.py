@@ -202,7 +202,8 @@ class _Existing(Container[str]):
 
 
 def invalid_index_exists(connection: DriverConnection, name: str) -> bool:
-    """Whether an index called ``name`` (visible on the search_path) is INVALID."""
+    """Whether the index ``name`` (SQL text: quoted, schema-qualified where its table is; a
+    bare name is looked up on the search_path) is INVALID."""
     rows = connection.query(
         "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE c.oid = to_regclass(%s)", (name,))

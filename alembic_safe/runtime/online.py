@@ -118,7 +118,7 @@ def install(guard: Guard, connection: Connection) -> None:
         if watcher is not None:
             watcher.watch(driver.backend_pid())
         for action in existing:
-            if not in_transaction and invalid_index_exists(driver, action.index or ""):
+            if not in_transaction and invalid_index_exists(driver, _index_name(action)):
                 say(f"dropping the INVALID index {action.index} left by a failed concurrent "
                     "build, then building it again")
                 driver.execute(f"DROP INDEX CONCURRENTLY {_index_name(action)}")
@@ -138,7 +138,7 @@ def install(guard: Guard, connection: Connection) -> None:
             label = "ran" if guard.dry_run else "slow statement"
             say(f"{label} ({elapsed:.0f} ms): {' '.join(statement.split())[:200]}")
         for action in running.existing:  # a new index built without error is valid
-            if invalid_index_exists(driver, action.index or ""):
+            if invalid_index_exists(driver, _index_name(action)):
                 raise Refused(f"alembic-safe: the concurrent build of index {action.index} "
                               "left it INVALID; run the migration again to drop and rebuild it")
 

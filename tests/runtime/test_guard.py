@@ -135,6 +135,30 @@ def test_invalid_leftover_index_is_rebuilt(project: Project) -> None:
                           "AND i.indisvalid") == 1
 
 
+def test_invalid_leftover_index_in_a_schema_with_a_hostile_name_is_rebuilt(
+        project: Project) -> None:
+    """The leftover is looked up in its table's schema, by its exact (quoted) name."""
+    project.execute('CREATE SCHEMA "Bill\\ing"')
+    project.execute('CREATE TABLE "Bill\\ing"."Us""ers" (id int PRIMARY KEY, email text)')
+    project.execute("""INSERT INTO "Bill\\ing"."Us""ers" VALUES (1, 'a'), (2, 'a')""")
+    engine = sa.create_engine(project.url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn, pytest.raises(sa.exc.IntegrityError):
+        conn.exec_driver_sql('CREATE UNIQUE INDEX CONCURRENTLY "Ix_E""mail" '
+                             'ON "Bill\\ing"."Us""ers" (email)')
+    engine.dispose()
+    project.execute("""DELETE FROM "Bill\\ing"."Us""ers" WHERE id = 2""")
+    project.migration("a1", """
+        with op.get_context().autocommit_block():
+            op.create_index('Ix_E"mail', 'Us"ers', ["email"], unique=True,
+                            schema="Bill\\\\ing", postgresql_concurrently=True)
+    """)
+    result = project.alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert 'dropping the INVALID index Ix_E"mail' in result.stderr
+    assert project.scalar("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON "
+                          """c.oid = i.indexrelid WHERE c.relname = 'Ix_E"mail'""") is True
+
+
 def test_concurrent_build_killed_midway_is_rebuilt_on_rerun(project: Project) -> None:
     """A CREATE INDEX CONCURRENTLY whose backend is terminated mid-build, then run again."""
     project.settings(lock_timeout='"60s"')
