@@ -94,8 +94,9 @@ INTERNALS: tuple[Internal, ...] = (
     ),
     Internal(
         _CONTEXT, "connection", Kind.ATTRIBUTE,
-        "assignable: the offline capture sets what op.get_bind() returns",
-        ("capture.offline",),
+        "assignable: the offline capture sets what op.get_bind() returns; read by the "
+        "retry to tell an autocommit block (the public MigrationContext.bind reads it too)",
+        ("capture.offline", "runtime.retry"),
         "MigrationContext.configure(connection=...) with a mock connection",
     ),
     Internal(
@@ -141,10 +142,10 @@ INTERNALS: tuple[Internal, ...] = (
     ),
     Internal(
         _IMPL, "connection", Kind.ATTRIBUTE,
-        "the migration connection: set offline (op.get_bind()), read to tell an autocommit "
-        "block (dbapi_connection.autocommit)",
-        ("capture.offline", "runtime.retry"),
-        "MigrationContext.connection (public) for reading",
+        "the migration connection: set offline, beside MigrationContext.connection, so that "
+        "the impl's own statements reach the capture (op.get_bind())",
+        ("capture.offline",),
+        "none for setting it (the impl keeps its own reference)",
     ),
     Internal(
         _PROXY, "_install_proxy", Kind.METHOD,

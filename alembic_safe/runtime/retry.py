@@ -112,7 +112,7 @@ def install(guard: Guard, context: MigrationContext) -> None:
             try:
                 return execute(construct, *args, **kw)
             except LockTimeout as exc:
-                if impl.connection is None or not driver_for(impl.connection).autocommit:
+                if context.connection is None or not driver_for(context.connection).autocommit:
                     raise
                 if attempt > guard.settings.lock_retries:
                     raise _give_up(exc, attempt) from None
