@@ -354,3 +354,16 @@ def test_the_plugin_runs_on_the_major_asked_for_and_says_so(
     result.assert_outcomes(passed=1)
     result.stdout.re_match_lines([r"alembic-safe: the tests ran on PostgreSQL 16\.\d+ "
                                   r"\(pgserver\)"])
+
+
+def test_under_xdist_the_controller_names_the_workers_server(
+    pytester: pytest.Pytester, pg_server: PostgresServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytester.makepyfile(test_workers="def test_a(pg_url):\n    assert pg_url\n\n"
+                                     "def test_b(pg_url):\n    assert pg_url\n")
+    monkeypatch.setenv(ENV_VAR, pg_server.url)
+    monkeypatch.setenv(MAJOR_VAR, str(pg_server.version))
+    result = pytester.runpytest_subprocess("-n", "2", "test_workers.py")
+    result.assert_outcomes(passed=2)
+    result.stdout.re_match_lines([rf"alembic-safe: the tests ran on PostgreSQL "
+                                  rf"{pg_server.version}\.\d+ \(url\)"])

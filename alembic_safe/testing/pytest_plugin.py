@@ -3,7 +3,7 @@
 Nothing starts at import or collection: the server starts the first time a test asks for
 ``pg_server``, ``pg_url`` or ``pg_engine``, once per session (per worker under xdist). A session
 that used it ends its summary with the server's version and source, so a log shows which
-PostgreSQL the tests really ran on.
+PostgreSQL the tests really ran on (under xdist each worker hands it to the controller).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from alembic_safe.testing.errors import ServerError
 from alembic_safe.testing.server import PostgresServer, start_server
 
 _USED = pytest.StashKey[str]()
+_WORKER_OUTPUT_KEY = "alembic_safe_server"
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +32,24 @@ def pg_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     with server:
         request.config.stash[_USED] = f"PostgreSQL {server.full_version} ({server.source})"
         yield server
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker passes the server it used to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    used = session.config.stash.get(_USED, None)
+    if output is not None and used is not None:
+        output[_WORKER_OUTPUT_KEY] = used
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """The xdist controller keeps what a finished worker used (every worker starts the same
+    kind of server)."""
+    used = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT_KEY)
+    config = getattr(node, "config", None)
+    if used is not None and config is not None:
+        config.stash[_USED] = used
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
