@@ -95,6 +95,19 @@ class Demo:
         return self.run("alembic " + " ".join(args), [sys.executable, "-m", "alembic", *args],
                         expect_ok)
 
+    def autogenerate(self, message: str) -> tuple[Path, str]:
+        """``alembic revision --autogenerate -m message``: the new script and its upgrade()
+        (printed as written)."""
+        before = set(self.versions.glob("*.py"))
+        self.alembic("revision", "--autogenerate", "-m", message)
+        (script,) = set(self.versions.glob("*.py")) - before
+        text = script.read_text()
+        upgrade = text[text.index("def upgrade"):text.index("def downgrade")].rstrip()
+        print(f"migrations/versions/{script.name}, as written:")
+        for line in upgrade.splitlines():
+            print(f"    {line}")
+        return script, upgrade
+
     def lint(self, *args: str, expect_ok: bool) -> str:
         command = lint_command()
         if command is None:
@@ -278,14 +291,7 @@ def step_autogenerate(demo: Demo) -> None:
         '    cpt_code: Mapped[str]  # CPT/HCPCS procedure code, e.g. "99213"\n',
         '    cpt_code: Mapped[str] = mapped_column(index=True)  # CPT/HCPCS code\n', 1))
     print("Indexed claim_line_items.cpt_code in the models (index=True)")
-    before = set(demo.versions.glob("*.py"))
-    demo.alembic("revision", "--autogenerate", "-m", "index cpt codes")
-    (script,) = set(demo.versions.glob("*.py")) - before
-    text = script.read_text()
-    upgrade = text[text.index("def upgrade"):text.index("def downgrade")].rstrip()
-    print(f"migrations/versions/{script.name}, as written:")
-    for line in upgrade.splitlines():
-        print(f"    {line}")
+    script, upgrade = demo.autogenerate("index cpt codes")
     if "autocommit_block()" not in upgrade or "postgresql_concurrently=True" not in upgrade:
         models.write_text(original)
         raise StepFailed("autogenerate did not write the concurrent build in an autocommit block")
@@ -313,14 +319,7 @@ def step_rename(demo: Demo) -> None:
     print('Renamed payers.name to display_name in the models, with info={"renamed_from": '
           '"name"}')
     before = column_fingerprint(demo.url, "payers", "name")
-    existing = set(demo.versions.glob("*.py"))
-    demo.alembic("revision", "--autogenerate", "-m", "payer display name")
-    (script,) = set(demo.versions.glob("*.py")) - existing
-    text = script.read_text()
-    upgrade = text[text.index("def upgrade"):text.index("def downgrade")].rstrip()
-    print(f"migrations/versions/{script.name}, as written:")
-    for line in upgrade.splitlines():
-        print(f"    {line}")
+    script, upgrade = demo.autogenerate("payer display name")
     if "new_column_name='display_name'" not in upgrade or "drop_column" in upgrade:
         models.write_text(original)
         raise StepFailed("autogenerate did not write the rename as a rename")
@@ -371,14 +370,7 @@ def step_enum(demo: Demo) -> None:
         '    submitted = "submitted"\n',
         '    submitted = "submitted"\n    in_review = "in_review"\n', 1))
     print("Added ClaimStatus.in_review between submitted and accepted in the models")
-    before = set(demo.versions.glob("*.py"))
-    demo.alembic("revision", "--autogenerate", "-m", "claims in review")
-    (script,) = set(demo.versions.glob("*.py")) - before
-    text = script.read_text()
-    upgrade = text[text.index("def upgrade"):text.index("def downgrade")].rstrip()
-    print(f"migrations/versions/{script.name}, as written:")
-    for line in upgrade.splitlines():
-        print(f"    {line}")
+    _, upgrade = demo.autogenerate("claims in review")
     if "op.add_enum_type_value('claim_status', 'in_review', after='submitted')" not in upgrade:
         raise StepFailed("autogenerate did not add the value in place after 'submitted'")
     ok("autogenerate added the value in place (ADD VALUE ... AFTER 'submitted'): the type is "
