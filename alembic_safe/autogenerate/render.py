@@ -23,8 +23,10 @@ def _prefix(autogen_context: AutogenContext) -> str:
     return str(autogen_context.opts.get("alembic_module_prefix") or "")
 
 
-def _call(autogen_context: AutogenContext, name: str, *args: Any, **kwargs: Any) -> str:
-    """``op.name(args..., key=value...)``; keyword arguments that are None are left out."""
+def op_call(autogen_context: AutogenContext, name: str, *args: Any, **kwargs: Any) -> str:
+    """``op.name(args..., key=value...)``; keyword arguments that are None are left out (pass
+    ``flag or None`` for a flag written only when set). Every operation alembic-safe adds is
+    written through it."""
     parts = [repr(arg) for arg in args]
     parts += [f"{key}={value!r}" for key, value in kwargs.items() if value is not None]
     return f"{_prefix(autogen_context)}{name}({', '.join(parts)})"
@@ -47,38 +49,38 @@ def _note(autogen_context: AutogenContext, op: ops.NoteOp) -> list[str]:
 
 @renderers.dispatch_for(ops.ValidateConstraintOp)
 def _validate(autogen_context: AutogenContext, op: ops.ValidateConstraintOp) -> str:
-    return _call(autogen_context, "validate_constraint", op.constraint_name, op.table_name,
+    return op_call(autogen_context, "validate_constraint", op.constraint_name, op.table_name,
                  schema=op.schema)
 
 
 @renderers.dispatch_for(ops.AddConstraintUsingIndexOp)
 def _using_index(autogen_context: AutogenContext, op: ops.AddConstraintUsingIndexOp) -> str:
-    return _call(autogen_context, "add_constraint_using_index", op.constraint_name,
+    return op_call(autogen_context, "add_constraint_using_index", op.constraint_name,
                  op.table_name, op.index_name, primary_key=op.primary_key or None,
                  schema=op.schema)
 
 
 @renderers.dispatch_for(ops.PreflightUniqueOp)
 def _preflight_unique(autogen_context: AutogenContext, op: ops.PreflightUniqueOp) -> str:
-    return _call(autogen_context, "preflight_unique", op.table_name, op.columns,
+    return op_call(autogen_context, "preflight_unique", op.table_name, op.columns,
                  schema=op.schema, protects=op.protects)
 
 
 @renderers.dispatch_for(ops.PreflightNotNullOp)
 def _preflight_not_null(autogen_context: AutogenContext, op: ops.PreflightNotNullOp) -> str:
-    return _call(autogen_context, "preflight_not_null", op.table_name, op.column_name,
+    return op_call(autogen_context, "preflight_not_null", op.table_name, op.column_name,
                  schema=op.schema, protects=op.protects)
 
 
 @renderers.dispatch_for(ops.PreflightCheckOp)
 def _preflight_check(autogen_context: AutogenContext, op: ops.PreflightCheckOp) -> str:
-    return _call(autogen_context, "preflight_check", op.table_name, op.expression,
+    return op_call(autogen_context, "preflight_check", op.table_name, op.expression,
                  schema=op.schema, protects=op.protects)
 
 
 @renderers.dispatch_for(ops.AddNotNullConstraintOp)
 def _not_null(autogen_context: AutogenContext, op: ops.AddNotNullConstraintOp) -> str:
-    return _call(autogen_context, "add_not_null_constraint", op.constraint_name, op.table_name,
+    return op_call(autogen_context, "add_not_null_constraint", op.constraint_name, op.table_name,
                  op.column_name, not_valid=op.not_valid or None, schema=op.schema)
 
 

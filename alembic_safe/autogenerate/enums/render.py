@@ -5,12 +5,13 @@ hold)."""
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from alembic.autogenerate.render import render_op, renderers
 from alembic.operations import ops as alembic_ops
 
 from alembic_safe.autogenerate.enums import ops
+from alembic_safe.autogenerate.render import op_call
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -18,16 +19,6 @@ if TYPE_CHECKING:
 _WIDTH = 90
 #: Alembic's own renderer of ``op.alter_column``
 _plain_alter_column = renderers.dispatch(alembic_ops.AlterColumnOp)
-
-
-def _call(autogen_context: AutogenContext, name: str, *args: Any, **kwargs: Any) -> str:
-    """``op.name(args..., key=value...)``; keyword arguments that are None or False are left
-    out."""
-    prefix = str(autogen_context.opts.get("alembic_module_prefix") or "")
-    parts = [repr(arg) for arg in args]
-    parts += [f"{key}={value!r}" for key, value in kwargs.items()
-              if value is not None and value is not False]
-    return f"{prefix}{name}({', '.join(parts)})"
 
 
 @renderers.dispatch_for(alembic_ops.AlterColumnOp, replace=True)
@@ -44,36 +35,36 @@ def _alter_column(autogen_context: AutogenContext, op: alembic_ops.AlterColumnOp
 
 @renderers.dispatch_for(ops.CreateEnumTypeOp)
 def _create(autogen_context: AutogenContext, op: ops.CreateEnumTypeOp) -> str:
-    return _call(autogen_context, "create_enum_type", op.type_name, op.values, schema=op.schema,
-                 if_not_exists=op.if_not_exists)
+    return op_call(autogen_context, "create_enum_type", op.type_name, op.values, schema=op.schema,
+                 if_not_exists=op.if_not_exists or None)
 
 
 @renderers.dispatch_for(ops.DropEnumTypeOp)
 def _drop(autogen_context: AutogenContext, op: ops.DropEnumTypeOp) -> str:
-    return _call(autogen_context, "drop_enum_type", op.type_name, schema=op.schema)
+    return op_call(autogen_context, "drop_enum_type", op.type_name, schema=op.schema)
 
 
 @renderers.dispatch_for(ops.AddEnumTypeValueOp)
 def _add_value(autogen_context: AutogenContext, op: ops.AddEnumTypeValueOp) -> str:
-    return _call(autogen_context, "add_enum_type_value", op.type_name, op.value, before=op.before,
+    return op_call(autogen_context, "add_enum_type_value", op.type_name, op.value, before=op.before,
                  after=op.after, schema=op.schema)
 
 
 @renderers.dispatch_for(ops.RenameEnumTypeValueOp)
 def _rename_value(autogen_context: AutogenContext, op: ops.RenameEnumTypeValueOp) -> str:
-    return _call(autogen_context, "rename_enum_type_value", op.type_name, op.old_value,
+    return op_call(autogen_context, "rename_enum_type_value", op.type_name, op.old_value,
                  op.new_value, schema=op.schema)
 
 
 @renderers.dispatch_for(ops.RenameEnumTypeOp)
 def _rename_type(autogen_context: AutogenContext, op: ops.RenameEnumTypeOp) -> str:
-    return _call(autogen_context, "rename_enum_type", op.type_name, op.new_name,
+    return op_call(autogen_context, "rename_enum_type", op.type_name, op.new_name,
                  schema=op.schema)
 
 
 @renderers.dispatch_for(ops.ConvertEnumColumnsOp)
 def _convert(autogen_context: AutogenContext, op: ops.ConvertEnumColumnsOp) -> str:
-    return _call(autogen_context, "convert_enum_columns", op.table_name, op.columns,
+    return op_call(autogen_context, "convert_enum_columns", op.table_name, op.columns,
                  op.type_name, schema=op.schema, type_schema=op.type_schema,
                  arrays=op.arrays or None, defaults=op.defaults or None)
 
