@@ -367,24 +367,13 @@ def drop_database(node: Fields, scope: Scope) -> Draft:
     return draft
 
 
-def create_rule(node: Fields, scope: Scope) -> Draft:
-    """CREATE [OR REPLACE] RULE: ACCESS EXCLUSIVE on the table (pg_locks shows it)."""
-    draft = Draft(kind="CREATE RULE")
-    relation = node.get("relation")
-    table = names.relation(relation) if relation is not None else None
-    draft.actions.append(OtherStatement(table, command="CREATE RULE"))
-    if table is not None:
-        draft.lock(table, AE)
-    return draft
-
-
-def policy(tag: str) -> Callable[[Fields, Scope], Draft]:
-    """CREATE / ALTER POLICY: ACCESS EXCLUSIVE on the table."""
-    kind = "CREATE POLICY" if tag == "CreatePolicyStmt" else "ALTER POLICY"
+def access_exclusive_on(kind: str, field: str) -> Callable[[Fields, Scope], Draft]:
+    """A statement that takes ACCESS EXCLUSIVE on the table in its ``field`` (pg_locks shows
+    it): CREATE [OR REPLACE] RULE (``relation``), CREATE / ALTER POLICY (``table``)."""
 
     def handler(node: Fields, scope: Scope) -> Draft:
         draft = Draft(kind=kind)
-        relation = node.get("table")
+        relation = node.get(field)
         table = names.relation(relation) if relation is not None else None
         draft.actions.append(OtherStatement(table, command=kind))
         if table is not None:
