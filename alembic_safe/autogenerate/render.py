@@ -50,38 +50,38 @@ def _note(autogen_context: AutogenContext, op: ops.NoteOp) -> list[str]:
 @renderers.dispatch_for(ops.ValidateConstraintOp)
 def _validate(autogen_context: AutogenContext, op: ops.ValidateConstraintOp) -> str:
     return op_call(autogen_context, "validate_constraint", op.constraint_name, op.table_name,
-                 schema=op.schema)
+                   schema=op.schema)
 
 
 @renderers.dispatch_for(ops.AddConstraintUsingIndexOp)
 def _using_index(autogen_context: AutogenContext, op: ops.AddConstraintUsingIndexOp) -> str:
     return op_call(autogen_context, "add_constraint_using_index", op.constraint_name,
-                 op.table_name, op.index_name, primary_key=op.primary_key or None,
-                 schema=op.schema)
+                   op.table_name, op.index_name, primary_key=op.primary_key or None,
+                   schema=op.schema)
 
 
 @renderers.dispatch_for(ops.PreflightUniqueOp)
 def _preflight_unique(autogen_context: AutogenContext, op: ops.PreflightUniqueOp) -> str:
     return op_call(autogen_context, "preflight_unique", op.table_name, op.columns,
-                 schema=op.schema, protects=op.protects)
+                   schema=op.schema, protects=op.protects)
 
 
 @renderers.dispatch_for(ops.PreflightNotNullOp)
 def _preflight_not_null(autogen_context: AutogenContext, op: ops.PreflightNotNullOp) -> str:
     return op_call(autogen_context, "preflight_not_null", op.table_name, op.column_name,
-                 schema=op.schema, protects=op.protects)
+                   schema=op.schema, protects=op.protects)
 
 
 @renderers.dispatch_for(ops.PreflightCheckOp)
 def _preflight_check(autogen_context: AutogenContext, op: ops.PreflightCheckOp) -> str:
     return op_call(autogen_context, "preflight_check", op.table_name, op.expression,
-                 schema=op.schema, protects=op.protects)
+                   schema=op.schema, protects=op.protects)
 
 
 @renderers.dispatch_for(ops.AddNotNullConstraintOp)
 def _not_null(autogen_context: AutogenContext, op: ops.AddNotNullConstraintOp) -> str:
     return op_call(autogen_context, "add_not_null_constraint", op.constraint_name, op.table_name,
-                 op.column_name, not_valid=op.not_valid or None, schema=op.schema)
+                   op.column_name, not_valid=op.not_valid or None, schema=op.schema)
 
 
 @renderers.dispatch_for(ops.BackfillOp)

@@ -35,8 +35,8 @@ def _alter_column(autogen_context: AutogenContext, op: alembic_ops.AlterColumnOp
 
 @renderers.dispatch_for(ops.CreateEnumTypeOp)
 def _create(autogen_context: AutogenContext, op: ops.CreateEnumTypeOp) -> str:
-    return op_call(autogen_context, "create_enum_type", op.type_name, op.values, schema=op.schema,
-                 if_not_exists=op.if_not_exists or None)
+    return op_call(autogen_context, "create_enum_type", op.type_name, op.values,
+                   schema=op.schema, if_not_exists=op.if_not_exists or None)
 
 
 @renderers.dispatch_for(ops.DropEnumTypeOp)
@@ -46,27 +46,27 @@ def _drop(autogen_context: AutogenContext, op: ops.DropEnumTypeOp) -> str:
 
 @renderers.dispatch_for(ops.AddEnumTypeValueOp)
 def _add_value(autogen_context: AutogenContext, op: ops.AddEnumTypeValueOp) -> str:
-    return op_call(autogen_context, "add_enum_type_value", op.type_name, op.value, before=op.before,
-                 after=op.after, schema=op.schema)
+    return op_call(autogen_context, "add_enum_type_value", op.type_name, op.value,
+                   before=op.before, after=op.after, schema=op.schema)
 
 
 @renderers.dispatch_for(ops.RenameEnumTypeValueOp)
 def _rename_value(autogen_context: AutogenContext, op: ops.RenameEnumTypeValueOp) -> str:
     return op_call(autogen_context, "rename_enum_type_value", op.type_name, op.old_value,
-                 op.new_value, schema=op.schema)
+                   op.new_value, schema=op.schema)
 
 
 @renderers.dispatch_for(ops.RenameEnumTypeOp)
 def _rename_type(autogen_context: AutogenContext, op: ops.RenameEnumTypeOp) -> str:
     return op_call(autogen_context, "rename_enum_type", op.type_name, op.new_name,
-                 schema=op.schema)
+                   schema=op.schema)
 
 
 @renderers.dispatch_for(ops.ConvertEnumColumnsOp)
 def _convert(autogen_context: AutogenContext, op: ops.ConvertEnumColumnsOp) -> str:
     return op_call(autogen_context, "convert_enum_columns", op.table_name, op.columns,
-                 op.type_name, schema=op.schema, type_schema=op.type_schema,
-                 arrays=op.arrays or None, defaults=op.defaults or None)
+                   op.type_name, schema=op.schema, type_schema=op.type_schema,
+                   arrays=op.arrays or None, defaults=op.defaults or None)
 
 
 @renderers.dispatch_for(ops.EnumSwapOp)

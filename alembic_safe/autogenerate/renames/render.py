@@ -18,22 +18,22 @@ if TYPE_CHECKING:
 @renderers.dispatch_for(ops.RenameTableOp)
 def _rename_table(autogen_context: AutogenContext, op: ops.RenameTableOp) -> str:
     return op_call(autogen_context, "rename_table", op.table_name, op.new_table_name,
-                 schema=op.schema)
+                   schema=op.schema)
 
 
 @renderers.dispatch_for(ops.RenameIndexOp)
 def _rename_index(autogen_context: AutogenContext, op: ops.RenameIndexOp) -> str:
     return op_call(autogen_context, "rename_index", op.index_name, op.new_index_name,
-                 schema=op.schema)
+                   schema=op.schema)
 
 
 @renderers.dispatch_for(ops.RenameConstraintOp)
 def _rename_constraint(autogen_context: AutogenContext, op: ops.RenameConstraintOp) -> str:
     return op_call(autogen_context, "rename_constraint", op.table_name, op.constraint_name,
-                 op.new_constraint_name, schema=op.schema)
+                   op.new_constraint_name, schema=op.schema)
 
 
 @renderers.dispatch_for(ops.RenameSequenceOp)
 def _rename_sequence(autogen_context: AutogenContext, op: ops.RenameSequenceOp) -> str:
     return op_call(autogen_context, "rename_sequence", op.sequence_name, op.new_sequence_name,
-                 schema=op.schema)
+                   schema=op.schema)
